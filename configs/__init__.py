@@ -1,0 +1,1 @@
+"""YAML configs shipped as package data (`dopd_vl.configs`): model pairs, training recipes."""

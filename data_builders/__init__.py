@@ -1,0 +1,1 @@
+"""Data builders: public annotation formats -> privileged training records (filled by the data-builder issue)."""

@@ -1,0 +1,217 @@
+"""`TrainConfig`: every knob of a run in one documented dataclass, read from a YAML recipe in `configs/recipes/`
+(or any YAML file) and overridden on the command line with `key=value` or `--key value`."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from dopd_vl.errors import DopdError
+
+
+class ConfigError(DopdError):
+    """A config file or override that names an unknown key or holds an invalid value."""
+
+
+@dataclass
+class TrainConfig:
+    """One training run. Defaults follow `DOPD_METHOD.md` where the paper gives a value, and a small CPU run
+    where it does not (batch sizes, steps and lengths; the `paper-*` recipes hold the paper's values)."""
+
+    # --- what to train
+    pair: str = "tiny"
+    """Model pair: a name from `dopd-vl pairs` or a pair YAML file."""
+    teacher: str | None = None
+    """Replace the pair's teacher with this hub id or local folder."""
+    student: str | None = None
+    """Replace the pair's student with this hub id or local folder."""
+    method: str = "dopd"
+    """Distillation objective: dopd, opd, gkd, opsd, exopd, eopd, or a DOPD ablation."""
+    data: str | None = None
+    """Dataset folder written by `dopd-vl build-data`; none means the built-in synthetic set of the pair's family."""
+    output: str = "outputs/run"
+    """Run folder: checkpoints, metrics.jsonl, the resolved config."""
+    seed: int = 0
+    """Seed of data order, sampling and initialisation."""
+    dtype: str | None = None
+    """Weights dtype (float32, bfloat16, float16); none keeps the pair's."""
+
+    # --- rollouts (sampled from the student without privileged input)
+    prompts_per_step: int = 8
+    """Prompts per optimizer step, across all processes (paper: 128 text, 64 vision)."""
+    rollouts_per_prompt: int = 4
+    """Responses sampled per prompt (paper: 4)."""
+    max_new_tokens: int = 64
+    """Longest response (paper defaults: 1024 text, 512 vision)."""
+    temperature: float = 1.0
+    """Sampling temperature (the paper leaves it open: 1.0)."""
+    top_p: float = 1.0
+    """Nucleus sampling mass (1.0 = off)."""
+    enable_thinking: bool = False
+    """Qwen3 thinking mode in prompts; the paper runs non-thinking."""
+
+    # --- optimisation
+    max_steps: int = 200
+    """Optimizer steps (paper: 200 text, 300 vision)."""
+    learning_rate: float = 5e-6
+    """AdamW peak learning rate (paper: 5e-6)."""
+    warmup_steps: int = 0
+    """Linear warm-up steps before the cosine decay (paper: not given, 0)."""
+    weight_decay: float = 0.0
+    """AdamW weight decay."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping norm; 0 turns clipping off."""
+    gradient_accumulation_steps: int = 1
+    """Micro-batches per optimizer step on each process."""
+    gradient_checkpointing: bool = False
+    """Recompute activations in backward to save memory."""
+    bf16: bool = False
+    """bf16 autocast for the forward passes."""
+    save_steps: int = 50
+    """Checkpoint every this many steps (0 = only at the end)."""
+    logging_steps: int = 1
+    """Write metrics every this many steps."""
+
+    def __post_init__(self) -> None:
+        positive = ["prompts_per_step", "rollouts_per_prompt", "max_new_tokens", "max_steps",
+                    "gradient_accumulation_steps", "logging_steps"]
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ["warmup_steps", "save_steps", "weight_decay", "max_grad_norm"]:
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.temperature <= 0:
+            raise ConfigError(f"temperature must be positive, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.dtype not in (None, "float32", "bfloat16", "float16"):
+            raise ConfigError(f"dtype must be float32, bfloat16 or float16, got {self.dtype!r}")
+        if self.prompts_per_step % self.gradient_accumulation_steps:
+            raise ConfigError(f"prompts_per_step ({self.prompts_per_step}) must be divisible by "
+                              f"gradient_accumulation_steps ({self.gradient_accumulation_steps})")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def field_docs() -> dict[str, str]:
+    """Each field's documentation: the string literal under it in the class body."""
+    import ast
+    import inspect
+
+    body = ast.parse(inspect.getsource(TrainConfig)).body[0].body
+    docs = {}
+    for node, after in zip(body, body[1:]):
+        if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+            docs[node.target.id] = after.value.value
+    return docs
+
+
+def recipe_dir():
+    return resources.files("dopd_vl.configs").joinpath("recipes")
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.name[: -len(".yaml")] for p in recipe_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+def read_yaml(name_or_path: str) -> tuple[dict, str]:
+    """A recipe by name (`tiny`, `paper-vision`) or a YAML file; returns its mapping and where it came from."""
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        text, source = path.read_text(), str(path)
+    elif recipe_dir().joinpath(f"{name_or_path}.yaml").is_file():
+        text, source = recipe_dir().joinpath(f"{name_or_path}.yaml").read_text(), f"configs/recipes/{name_or_path}.yaml"
+    else:
+        raise ConfigError(f"config {name_or_path!r} is neither a file nor a recipe; recipes: {', '.join(recipe_names())}")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of config keys, got {type(data).__name__}")
+    return data, source
+
+
+def parse_overrides(tokens: list[str]) -> list[tuple[str, str]]:
+    """`key=value`, `--key=value` and `--key value` tokens as (key, raw value) pairs, in order."""
+    pairs, i = [], 0
+    while i < len(tokens):
+        token = tokens[i]
+        body = token[2:] if token.startswith("--") else token
+        if "=" in body:
+            key, value = body.split("=", 1)
+            i += 1
+        elif token.startswith("--") and i + 1 < len(tokens):
+            key, value = body, tokens[i + 1]
+            i += 2
+        else:
+            raise ConfigError(f"cannot read override {token!r}: write key=value or --key value")
+        pairs.append((key.replace("-", "_"), value))
+    return pairs
+
+
+def coerce(name: str, raw, source: str):
+    """Convert a YAML or command-line value to the type of field `name`."""
+    hint = typing.get_type_hints(TrainConfig)[name]
+    optional = type(None) in typing.get_args(hint)
+    kind = next((t for t in typing.get_args(hint) if t is not type(None)), hint)
+    if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null", "~") and optional):
+        if optional:
+            return None
+        raise ConfigError(f"{source}: {name} cannot be empty")
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("true", "1", "yes", "on"):
+                return True
+            if str(raw).lower() in ("false", "0", "no", "off"):
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            return int(float(raw)) if isinstance(raw, str) and "e" in raw.lower() else int(raw)
+        if kind is float:
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(raw)
+        return str(raw)
+    except ValueError:
+        raise ConfigError(f"{source}: {name} must be a {kind.__name__}, got {raw!r}") from None
+
+
+def check_key(key: str, source: str) -> None:
+    names = [f.name for f in dataclasses.fields(TrainConfig)]
+    if key not in names:
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(names)}"
+        raise ConfigError(f"{source}: unknown config key '{key}'{hint}")
+
+
+def load_config(config: str | None = None, overrides: list[str] | None = None, **fixed) -> TrainConfig:
+    """Defaults, then the YAML `config`, then keyword `fixed` values (from named CLI flags), then `overrides`."""
+    values: dict = {}
+    if config:
+        data, source = read_yaml(config)
+        for key, raw in data.items():
+            check_key(str(key), source)
+            values[key] = coerce(key, raw, source)
+    for key, raw in fixed.items():
+        if raw is not None:
+            check_key(key, "command line")
+            values[key] = coerce(key, raw, "command line")
+    for key, raw in parse_overrides(overrides or []):
+        check_key(key, "command line")
+        values[key] = coerce(key, raw, "command line")
+    return TrainConfig(**values)

@@ -1,0 +1,254 @@
+"""Model pairs: the YAML cards in `configs/pairs/`, and the one function that loads a teacher, a student and their
+processor (or tokenizer) through the Auto classes, for hub ids, local folders and the built-in tiny pairs alike."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlparse
+
+import torch
+import yaml
+
+from dopd_vl.errors import DopdError
+from dopd_vl.tiny import TINY_PAIRS, ensure_tiny_pair
+
+FAMILIES = ("qwen3-vl", "qwen3")
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+ATTENTION = ("sdpa", "eager", "flash_attention_2", "flash_attention_3")
+PAIR_FIELDS = {"family", "teacher", "student", "params", "dtype", "attn_implementation", "description"}
+
+
+class PairError(DopdError):
+    """A pair that cannot be found, loaded or used together."""
+
+
+@dataclass(frozen=True)
+class PairSpec:
+    """One teacher/student pair, as written in `configs/pairs/<name>.yaml`.
+
+    `teacher` and `student` are hub ids or local folders; a pair whose name is `tiny` or `tiny-text` is built by
+    the project and its `teacher`/`student` say `builtin`. `params` holds the nominal sizes shown by `dopd-vl pairs`.
+    """
+
+    name: str
+    family: str
+    teacher: str
+    student: str
+    dtype: str = "bfloat16"
+    attn_implementation: str = "sdpa"
+    params: tuple[str, str] = ("?", "?")
+    description: str = ""
+    source: str = ""  # the YAML file it was read from
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.teacher == "builtin"
+
+    @property
+    def is_vision(self) -> bool:
+        return self.family == "qwen3-vl"
+
+
+def pair_dir():
+    return resources.files("dopd_vl.configs").joinpath("pairs")
+
+
+def pair_names() -> list[str]:
+    return sorted(p.name[: -len(".yaml")] for p in pair_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+def load_pair_spec(name_or_path: str, teacher: str | None = None, student: str | None = None) -> PairSpec:
+    """Read a pair by name (`8b-2b`) or from a YAML file; `teacher`/`student` replace its models (local folders)."""
+    path = Path(name_or_path).expanduser()
+    if name_or_path.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise PairError(f"pair file {path} does not exist")
+        text, source, name = path.read_text(), str(path), path.stem
+    else:
+        card = pair_dir().joinpath(f"{name_or_path}.yaml")
+        if not card.is_file():
+            import difflib
+
+            close = difflib.get_close_matches(name_or_path, pair_names(), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise PairError(f"unknown pair {name_or_path!r}.{hint} Known pairs: {', '.join(pair_names())}; "
+                            "or pass a YAML file of your own (see configs/pairs/ for the fields).")
+        text, source, name = card.read_text(), f"configs/pairs/{name_or_path}.yaml", name_or_path
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise PairError(f"{source}: not valid YAML: {error}") from None
+    unknown = set(raw) - PAIR_FIELDS
+    if unknown:
+        raise PairError(f"{source}: unknown field(s) {sorted(unknown)}; expected {sorted(PAIR_FIELDS)}")
+    for field in ("family", "teacher", "student"):
+        if not raw.get(field):
+            raise PairError(f"{source}: field '{field}' is missing")
+    if raw["family"] not in FAMILIES:
+        raise PairError(f"{source}: field 'family' is {raw['family']!r}; expected one of {FAMILIES}")
+    if raw.get("dtype", "bfloat16") not in DTYPES:
+        raise PairError(f"{source}: field 'dtype' is {raw['dtype']!r}; expected one of {sorted(DTYPES)}")
+    if raw.get("attn_implementation", "sdpa") not in ATTENTION:
+        raise PairError(f"{source}: field 'attn_implementation' is {raw['attn_implementation']!r}; "
+                        f"expected one of {ATTENTION}")
+    params = raw.get("params") or {}
+    spec = PairSpec(name=name, family=raw["family"], teacher=str(raw["teacher"]), student=str(raw["student"]),
+                    dtype=raw.get("dtype", "bfloat16"), attn_implementation=raw.get("attn_implementation", "sdpa"),
+                    params=(str(params.get("teacher", "?")), str(params.get("student", "?"))),
+                    description=raw.get("description", ""), source=source)
+    if spec.is_builtin != (spec.student == "builtin") or (spec.is_builtin and name not in TINY_PAIRS):
+        raise PairError(f"{source}: 'builtin' models exist only for the pairs {sorted(TINY_PAIRS)}")
+    if teacher or student:
+        from dataclasses import replace
+
+        spec = replace(spec, teacher=teacher or spec.teacher, student=student or spec.student)
+    return spec
+
+
+@dataclass
+class LoadedPair:
+    spec: PairSpec
+    teacher: torch.nn.Module
+    student: torch.nn.Module
+    processor: object  # Qwen3VLProcessor for vision pairs, the tokenizer for text pairs
+    teacher_location: str
+    student_location: str
+
+    @property
+    def tokenizer(self):
+        return getattr(self.processor, "tokenizer", self.processor)
+
+
+def model_locations(spec: PairSpec) -> tuple[str, str]:
+    """Where teacher and student weights are read from: hub ids, local folders, or the tiny pair's cache folder."""
+    if spec.is_builtin:
+        folder = ensure_tiny_pair(spec.name)
+        return str(folder / "teacher"), str(folder / "student")
+    return spec.teacher, spec.student
+
+
+def hub_endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """A TCP connection to the hub within `timeout` seconds; hub libraries would retry for half a minute instead."""
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        return False
+    url = urlparse(hub_endpoint())
+    try:
+        socket.create_connection((url.hostname, url.port or (443 if url.scheme == "https" else 80)),
+                                 timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def is_hub_id(location: str) -> bool:
+    return location.count("/") == 1 and not location.startswith((".", "/", "~")) and not Path(location).exists()
+
+
+def cached_on_disk(repo_id: str) -> bool:
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+
+
+def resolve_location(location: str, role: str, spec: PairSpec) -> tuple[str, bool]:
+    """Check that `location` can be loaded without hanging; return it and whether to load from local files only."""
+    if not is_hub_id(location):
+        folder = Path(location).expanduser()
+        if not (folder / "config.json").is_file():
+            raise PairError(f"{role} of pair '{spec.name}': {folder} is not a model folder (no config.json). "
+                            f"Point {role}= at a folder written by save_pretrained or `hf download`.")
+        return str(folder), True
+    if cached_on_disk(location):
+        return location, not hub_reachable()
+    if not hub_reachable():
+        raise PairError(
+            f"{role} of pair '{spec.name}' is the hub model {location}, which is not in the local Hugging Face cache, "
+            f"and {hub_endpoint()} cannot be reached from this machine.\n"
+            f"Download it where there is network (`hf download {location} --local-dir /models/{location.split('/')[-1]}`)"
+            f", copy the folder here and point the pair at it, e.g. `--pair {spec.name} "
+            f"--{role} /models/{location.split('/')[-1]}`, or write your own pair YAML with local paths "
+            "(configs/pairs/ shows the fields). Built-in pairs that need no download: tiny, tiny-text.")
+    return location, False
+
+
+def load_processor(location: str, family: str, local_only: bool):
+    from transformers import AutoProcessor, AutoTokenizer
+
+    auto = AutoProcessor if family == "qwen3-vl" else AutoTokenizer
+    return auto.from_pretrained(location, local_files_only=local_only)
+
+
+def check_compatible(spec: PairSpec, teacher_config, student_config, teacher_processor, student_processor) -> None:
+    """Refuse a pair whose teacher and student could not score the same token ids with the same prompts."""
+    teacher_vocab = teacher_config.get_text_config().vocab_size
+    student_vocab = student_config.get_text_config().vocab_size
+    if teacher_vocab != student_vocab:
+        raise PairError(f"pair '{spec.name}': teacher and student differ in vocabulary size "
+                        f"(teacher {teacher_vocab}, student {student_vocab}); distillation compares their "
+                        "distributions token by token, so both must use the same tokenizer and vocabulary.")
+    teacher_template = getattr(teacher_processor, "chat_template", None)
+    student_template = getattr(student_processor, "chat_template", None)
+    if teacher_template != student_template:
+        if not teacher_template or not student_template:
+            where = "teacher" if not teacher_template else "student"
+            detail = f"the {where} has no chat template"
+        else:
+            at = next(i for i, (a, b) in enumerate(zip(teacher_template + "\0", student_template + "\1")) if a != b)
+            detail = (f"they first differ at character {at}: teacher {teacher_template[at:at + 40]!r} vs "
+                      f"student {student_template[at:at + 40]!r}")
+        raise PairError(f"pair '{spec.name}': teacher and student differ in chat template ({detail}); the privileged "
+                        "and student prompts must be rendered the same way for both models.")
+
+
+def load_pair(spec: PairSpec, dtype: str | None = None, device: str | torch.device = "cpu") -> LoadedPair:
+    """Load teacher, student and processor of `spec` after the start-up checks; the teacher is frozen in eval mode."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText
+
+    teacher_location, student_location = model_locations(spec)
+    teacher_location, teacher_local = resolve_location(teacher_location, "teacher", spec)
+    student_location, student_local = resolve_location(student_location, "student", spec)
+    teacher_config = AutoConfig.from_pretrained(teacher_location, local_files_only=teacher_local)
+    student_config = AutoConfig.from_pretrained(student_location, local_files_only=student_local)
+    teacher_processor = load_processor(teacher_location, spec.family, teacher_local)
+    student_processor = load_processor(student_location, spec.family, student_local)
+    check_compatible(spec, teacher_config, student_config, teacher_processor, student_processor)
+
+    auto = AutoModelForImageTextToText if spec.is_vision else AutoModelForCausalLM
+    torch_dtype = DTYPES[dtype or spec.dtype]
+    common = dict(dtype=torch_dtype, attn_implementation=spec.attn_implementation)
+    teacher = auto.from_pretrained(teacher_location, local_files_only=teacher_local, **common).to(device)
+    student = auto.from_pretrained(student_location, local_files_only=student_local, **common).to(device)
+    teacher.eval().requires_grad_(False)
+    return LoadedPair(spec, teacher, student, student_processor, teacher_location, student_location)
+
+
+def vision_special_token_ids(tokenizer) -> list[int]:
+    """Ids a policy must never sample: the vision placeholders, which would break re-scoring with images."""
+    names = ["<|vision_start|>", "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>"]
+    ids = tokenizer.convert_tokens_to_ids(names)
+    missing = [n for n, i in zip(names, ids) if i is None or i == tokenizer.unk_token_id]
+    if missing:
+        raise PairError(f"tokenizer has no id for {missing}: not a Qwen tokenizer?")
+    return ids
+
+
+def count_parameters(location: str, family: str) -> int | None:
+    """Exact parameter count from a local config (weights are not read: the model is built on the meta device)."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText
+
+    try:
+        config = AutoConfig.from_pretrained(location, local_files_only=True)
+    except OSError:
+        return None
+    auto = AutoModelForImageTextToText if family == "qwen3-vl" else AutoModelForCausalLM
+    with torch.device("meta"):
+        model = auto.from_config(config)
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,223 @@
+"""The built-in tiny pairs: small Qwen3-VL (`tiny`) and Qwen3 (`tiny-text`) teacher/student pairs built offline.
+
+Everything a real pair ships is made here from code: a byte-level BPE tokenizer trained on a generated corpus with
+Qwen's special tokens, a chat template in Qwen's format, model configs, randomly initialised weights (seeded) and,
+for the vision pair, the stock `Qwen3VLProcessor`. The result is written as ordinary `save_pretrained` folders in
+the cache, so the tiny pairs load through exactly the code path of real ones (`dopd_vl.models.load_pair`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+BUILDER_VERSION = 1  # bump when the build recipe changes: the cache key includes it, so stale builds are not reused
+TOKENIZER_BASE_VOCAB = 1024  # byte-level BPE entries before the special tokens
+
+# Qwen's special tokens in Qwen's own order, so that their offsets from <|endoftext|> match the real tokenizer
+# (<|endoftext|> is 151643 there, <|im_start|> 151644, ... <|image_pad|> 151655, ... </think> 151668).
+QWEN_SPECIAL_TOKENS = [
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>",
+    "<|box_start|>", "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>",
+    "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>",
+]
+# Added but not special in Qwen's tokenizer: they are ordinary text to the chat template and the decoder.
+QWEN_ADDED_TOKENS = [
+    "<tool_call>", "</tool_call>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>",
+    "<|repo_name|>", "<|file_sep|>", "<tool_response>", "</tool_response>", "<think>", "</think>",
+]
+
+# Teacher and student sizes. Teachers untie embeddings and students tie them, as Qwen3-VL-8B / -2B and
+# Qwen3-8B / -1.7B do, so both lm_head layouts are exercised. head_dim 32 gives mrope sections summing to 16.
+TEXT_SIZES = {
+    "teacher": dict(hidden_size=128, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
+                    num_key_value_heads=2, head_dim=32, tie_word_embeddings=False),
+    "student": dict(hidden_size=64, intermediate_size=192, num_hidden_layers=2, num_attention_heads=2,
+                    num_key_value_heads=1, head_dim=32, tie_word_embeddings=True),
+}
+VISION_SIZES = {
+    "teacher": dict(depth=2, hidden_size=64, intermediate_size=128, num_heads=2, deepstack_visual_indexes=[1]),
+    "student": dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=1, deepstack_visual_indexes=[0]),
+}
+# Images are resized to between 64x64 and 128x128 pixels: 4 to 16 language tokens each (32x32 pixels per token).
+IMAGE_MIN_PIXELS = 64 * 64
+IMAGE_MAX_PIXELS = 128 * 128
+
+TINY_PAIRS = {"tiny": "qwen3-vl", "tiny-text": "qwen3"}
+
+
+def cache_dir() -> Path:
+    """Where built pairs live: `$DOPD_VL_CACHE`, default `~/.cache/dopd-vl`."""
+    return Path(os.environ.get("DOPD_VL_CACHE", Path.home() / ".cache" / "dopd-vl")).expanduser()
+
+
+def chat_template(family: str) -> str:
+    name = {"qwen3-vl": "qwen3_vl.jinja", "qwen3": "qwen3.jinja"}[family]
+    return resources.files("dopd_vl.templates").joinpath(name).read_text()
+
+
+def tokenizer_corpus(seed: int) -> list[str]:
+    """A generated corpus covering what the tiny pairs read and write: chat markup, arithmetic with step hints,
+    shapes and colours with Qwen3-VL grounding boxes, multiple-choice answers."""
+    rng = random.Random(seed)
+    colors = ["red", "green", "blue", "yellow", "purple", "orange", "black", "white", "gray", "pink"]
+    shapes = ["circle", "square", "triangle", "rectangle", "star", "ellipse", "diamond", "cross"]
+    places = ["top left", "top right", "bottom left", "bottom right", "center", "left", "right", "top", "bottom"]
+    lines = ["You are a helpful assistant.", "Answer with the option letter.", "Think step by step.",
+             "Hints (not visible to the student):", "Objects in the image:", "The answer is"]
+    for _ in range(3000):
+        a, b = rng.randint(0, 999), rng.randint(0, 999)
+        op, value = rng.choice([("+", a + b), ("-", a - b), ("*", a * b)])
+        lines.append(f"What is {a} {op} {b}? Step 1: compute {a} {op} {b}. The answer is {value}.")
+        color, shape, place = rng.choice(colors), rng.choice(shapes), rng.choice(places)
+        box = sorted(rng.sample(range(1001), 2)) + sorted(rng.sample(range(1001), 2))
+        lines.append(f'How many {color} {shape}s are there? There is a {color} {shape} at the {place}: '
+                     f'{{"bbox_2d": [{box[0]}, {box[2]}, {box[1]}, {box[3]}], "label": "{color} {shape}"}}')
+        options = rng.sample(shapes, 4)
+        lines.append("Which shape is " + color + "? " + " ".join(f"{l}. {o}" for l, o in zip("ABCD", options))
+                     + f" Answer: {rng.choice('ABCD')}")
+    return lines
+
+
+def train_tokenizer(seed: int):
+    """Train a byte-level BPE with Qwen's pre-tokenizer, then append Qwen's special tokens in Qwen's order."""
+    from tokenizers import Tokenizer, models, trainers
+    from transformers import Qwen2Tokenizer
+
+    qwen_backend = Qwen2Tokenizer(vocab={}, merges=[]).backend_tokenizer  # Qwen's regex split + byte-level
+    bpe = Tokenizer(models.BPE())
+    bpe.normalizer = qwen_backend.normalizer
+    bpe.pre_tokenizer = qwen_backend.pre_tokenizer
+    trainer = trainers.BpeTrainer(vocab_size=TOKENIZER_BASE_VOCAB, show_progress=False,
+                                  initial_alphabet=sorted(_byte_level_alphabet()))
+    bpe.train_from_iterator(tokenizer_corpus(seed), trainer=trainer)
+    model = json.loads(bpe.to_str())["model"]
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]
+    tokenizer = Qwen2Tokenizer(vocab=model["vocab"], merges=merges, unk_token=None, bos_token=None,
+                               eos_token=None, pad_token=None, errors="replace")
+    tokenizer.add_special_tokens({"additional_special_tokens": QWEN_SPECIAL_TOKENS})
+    tokenizer.add_tokens(QWEN_ADDED_TOKENS)
+    tokenizer.eos_token, tokenizer.pad_token = "<|im_end|>", "<|endoftext|>"
+    ids = tokenizer.convert_tokens_to_ids(QWEN_SPECIAL_TOKENS + QWEN_ADDED_TOKENS)
+    assert ids == list(range(ids[0], ids[0] + len(ids))), "special tokens were not appended in Qwen's order"
+    return tokenizer
+
+
+def _byte_level_alphabet() -> set[str]:
+    from tokenizers import pre_tokenizers
+
+    return set(pre_tokenizers.ByteLevel.alphabet())
+
+
+def padded_vocab_size(tokenizer) -> int:
+    """The embedding rows: the tokenizer's size rounded up to a multiple of 64, as Qwen pads 151,669 to 151,936."""
+    return -(-len(tokenizer) // 64) * 64
+
+
+def model_config(family: str, role: str, tokenizer):
+    """The config of the tiny teacher or student of a family, with the token ids of `tokenizer`."""
+    from transformers import Qwen3Config, Qwen3VLConfig
+
+    ids = dict(zip(QWEN_SPECIAL_TOKENS, tokenizer.convert_tokens_to_ids(QWEN_SPECIAL_TOKENS)))
+    text = dict(TEXT_SIZES[role], vocab_size=padded_vocab_size(tokenizer), max_position_embeddings=4096,
+                rms_norm_eps=1e-6, bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
+                pad_token_id=ids["<|endoftext|>"])
+    tie = text.pop("tie_word_embeddings")
+    if family == "qwen3":
+        return Qwen3Config(**text, rope_parameters={"rope_type": "default", "rope_theta": 1_000_000.0},
+                           tie_word_embeddings=tie)
+    text["rope_parameters"] = {"rope_type": "default", "rope_theta": 5_000_000.0, "mrope_section": [8, 4, 4],
+                               "mrope_interleaved": True}
+    vision = dict(VISION_SIZES[role], patch_size=16, spatial_merge_size=2, temporal_patch_size=2,
+                  out_hidden_size=text["hidden_size"], num_position_embeddings=64)
+    return Qwen3VLConfig(text_config=text, vision_config=vision, tie_word_embeddings=tie,
+                         image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+                         vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"])
+
+
+def build_processor(family: str, tokenizer):
+    """The stock processor for the family: `Qwen3VLProcessor` for vision, the tokenizer itself for text."""
+    tokenizer.chat_template = chat_template(family)
+    if family == "qwen3":
+        return tokenizer
+    from transformers import Qwen2VLImageProcessor, Qwen3VLProcessor, Qwen3VLVideoProcessor
+
+    size = {"shortest_edge": IMAGE_MIN_PIXELS, "longest_edge": IMAGE_MAX_PIXELS}
+    image_processor = Qwen2VLImageProcessor(patch_size=16, merge_size=2, temporal_patch_size=2, size=size,
+                                            image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
+    video_processor = Qwen3VLVideoProcessor(patch_size=16, merge_size=2, temporal_patch_size=2, size=size)
+    return Qwen3VLProcessor(image_processor=image_processor, tokenizer=tokenizer, video_processor=video_processor,
+                            chat_template=chat_template(family))
+
+
+def build_spec(name: str, seed: int) -> dict:
+    """Everything that determines a build; its hash names the cache folder."""
+    family = TINY_PAIRS[name]
+    return {"name": name, "family": family, "seed": seed, "builder_version": BUILDER_VERSION,
+            "tokenizer_base_vocab": TOKENIZER_BASE_VOCAB, "text_sizes": TEXT_SIZES,
+            "vision_sizes": VISION_SIZES if family == "qwen3-vl" else None,
+            "image_pixels": [IMAGE_MIN_PIXELS, IMAGE_MAX_PIXELS], "template": chat_template(family)}
+
+
+def tiny_pair_dir(name: str, seed: int = 0) -> Path:
+    spec = build_spec(name, seed)
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+    return cache_dir() / "pairs" / f"{name}-seed{seed}-{digest}"
+
+
+def ensure_tiny_pair(name: str, seed: int = 0) -> Path:
+    """Return the folder holding `teacher/` and `student/` of a tiny pair, building it on first use.
+
+    The build goes to a temporary folder beside the target and is renamed into place when complete, so an
+    interrupted build never leaves a half pair, and two processes building at once both end with a whole one.
+    """
+    if name not in TINY_PAIRS:
+        raise KeyError(f"unknown tiny pair {name!r}; expected one of {sorted(TINY_PAIRS)}")
+    target = tiny_pair_dir(name, seed)
+    if (target / "build.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        write_tiny_pair(name, seed, staging)
+        try:
+            staging.rename(target)
+        except OSError:  # another process finished first: keep its build
+            if not (target / "build.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def make_tiny_models(name: str, seed: int):
+    """The processor and the freshly initialised teacher and student of a tiny pair (nothing written)."""
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, GenerationConfig
+
+    family = TINY_PAIRS[name]
+    tokenizer = train_tokenizer(seed)
+    processor = build_processor(family, tokenizer)
+    auto_class = AutoModelForImageTextToText if family == "qwen3-vl" else AutoModelForCausalLM
+    eos = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
+    models = {}
+    for offset, role in enumerate(["teacher", "student"]):
+        torch.manual_seed(seed * 1000 + offset)  # deterministic weights, different for teacher and student
+        models[role] = auto_class.from_config(model_config(family, role, tokenizer), dtype=torch.float32)
+        models[role].generation_config = GenerationConfig(eos_token_id=eos, pad_token_id=eos[1])
+    return processor, models
+
+
+def write_tiny_pair(name: str, seed: int, out: Path) -> None:
+    processor, models = make_tiny_models(name, seed)
+    for role, model in models.items():
+        model.save_pretrained(out / role)
+        processor.save_pretrained(out / role)
+    (out / "build.json").write_text(json.dumps(build_spec(name, seed), indent=1, sort_keys=True))

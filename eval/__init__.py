@@ -1,0 +1,1 @@
+"""The unified evaluation harness (filled by the evaluation issues)."""
