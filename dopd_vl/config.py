@@ -188,7 +188,8 @@ def coerce(name: str, raw, source: str):
             return float(raw)
         return str(raw)
     except ValueError:
-        raise ConfigError(f"{source}: {name} must be a {kind.__name__}, got {raw!r}") from None
+        expected = {int: "an integer", float: "a number", bool: "true or false"}.get(kind, "a string")
+        raise ConfigError(f"{source}: {name} must be {expected}, got {raw!r}") from None
 
 
 def check_key(key: str, source: str) -> None:

@@ -1,0 +1,69 @@
+"""TrainConfig: recipes, overrides, unknown keys and validation."""
+
+import dataclasses
+
+import pytest
+
+from dopd_vl.config import ConfigError, TrainConfig, field_docs, load_config, parse_overrides, recipe_names
+
+
+def test_defaults_follow_the_method_spec():
+    config = TrainConfig()
+    assert (config.learning_rate, config.rollouts_per_prompt, config.temperature, config.top_p) == (5e-6, 4, 1.0, 1.0)
+    assert config.warmup_steps == 0 and config.enable_thinking is False
+
+
+def test_every_field_is_documented():
+    docs = field_docs()
+    assert [f.name for f in dataclasses.fields(TrainConfig)] == list(docs)
+    assert all(len(text) > 10 for text in docs.values())
+
+
+def test_recipes_load_with_the_paper_settings():
+    assert {"tiny", "tiny-text", "paper-text", "paper-vision"} <= set(recipe_names())
+    text, vision = load_config("paper-text"), load_config("paper-vision")
+    assert (text.pair, text.prompts_per_step, text.max_steps, text.max_new_tokens) == ("8b-1.7b", 128, 200, 1024)
+    assert (vision.pair, vision.prompts_per_step, vision.max_steps, vision.max_new_tokens) == ("8b-2b", 64, 300, 512)
+    assert text.learning_rate == vision.learning_rate == 5e-6
+    assert load_config("tiny").learning_rate == 1e-4  # YAML "1.0e-4" is a float
+
+
+def test_override_forms_and_types():
+    config = load_config("tiny", ["max_steps=3", "--learning-rate", "1e-3", "--bf16=true", "teacher=/m/t",
+                                  "dtype=bfloat16", "top_p=0.9"])
+    assert (config.max_steps, config.learning_rate, config.bf16, config.teacher) == (3, 1e-3, True, "/m/t")
+    assert (config.dtype, config.top_p, config.pair) == ("bfloat16", 0.9, "tiny")
+    assert load_config(overrides=["teacher=none"]).teacher is None
+    assert load_config(max_steps=7, overrides=["max_steps=9"]).max_steps == 9  # overrides come last
+    assert parse_overrides(["a=b=c", "--x", "1"]) == [("a", "b=c"), ("x", "1")]
+
+
+def test_unknown_key_names_the_closest_valid_one(tmp_path):
+    with pytest.raises(ConfigError, match=r"command line: unknown config key 'learnig_rate'; did you mean "
+                                          r"'learning_rate'\?"):
+        load_config(overrides=["learnig_rate=1"])
+    recipe = tmp_path / "mine.yaml"
+    recipe.write_text("pair: tiny\nmax_step: 3\n")
+    with pytest.raises(ConfigError, match=r"mine.yaml: unknown config key 'max_step'; did you mean 'max_steps'"):
+        load_config(str(recipe))
+    with pytest.raises(ConfigError, match=r"unknown config key 'zzz'; valid keys: pair, "):
+        load_config(overrides=["zzz=1"])
+
+
+@pytest.mark.parametrize("override, message", [
+    ("max_steps=1.5", "max_steps must be an integer, got '1.5'"),
+    ("bf16=maybe", "bf16 must be true or false"),
+    ("max_steps=0", "max_steps must be at least 1"),
+    ("temperature=0", "temperature must be positive"),
+    ("top_p=1.5", r"top_p must be in \(0, 1\]"),
+    ("dtype=fp8", "dtype must be float32, bfloat16 or float16"),
+    ("gradient_accumulation_steps=3", r"prompts_per_step \(8\) must be divisible by gradient_accumulation_steps"),
+])
+def test_invalid_values_are_refused(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(overrides=[override])
+
+
+def test_dangling_flag_is_an_error():
+    with pytest.raises(ConfigError, match="cannot read override '--max-steps'"):
+        load_config(overrides=["--max-steps"])
