@@ -1,0 +1,161 @@
+"""Prompts in, response token ids out, and the hidden states of any view over those same ids.
+
+The rollout engine samples from the student's view (no privileged input). Each view then re-scores the *token ids*
+appended to its own prompt ids (never re-tokenised text), so the three views align token for token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+
+from dopd_vl.models import vision_special_token_ids
+
+VISION_KEYS = ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_grid_thw")
+
+
+def conversation_images(messages: list[dict]) -> list[Image.Image]:
+    """The images of a conversation in order: PIL images as given, paths opened as RGB."""
+    images = []
+    for message in messages:
+        if isinstance(message["content"], str):
+            continue
+        for part in message["content"]:
+            if part.get("type") == "image" or "image" in part:
+                image = part["image"]
+                images.append(image if isinstance(image, Image.Image) else Image.open(image).convert("RGB"))
+    return images
+
+
+def encode_prompts(processor, conversations: list[list[dict]], padding_side: str = "left",
+                   enable_thinking: bool = False) -> dict[str, torch.Tensor]:
+    """Chat-template and tokenize a batch of conversations (with their images, for a vision processor)."""
+    tokenizer = getattr(processor, "tokenizer", processor)
+    texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False,
+                                           enable_thinking=enable_thinking) for c in conversations]
+    images = [conversation_images(c) for c in conversations]
+    previous_side, tokenizer.padding_side = tokenizer.padding_side, padding_side
+    try:
+        if any(images):
+            return dict(processor(text=texts, images=[i for group in images for i in group], return_tensors="pt",
+                                  padding=True))
+        return dict(tokenizer(texts, return_tensors="pt", padding=True))
+    finally:
+        tokenizer.padding_side = previous_side
+
+
+@dataclass
+class Rollouts:
+    """`n` sampled responses per prompt, flattened prompt-major: row `i * n + j` is prompt i's j-th response."""
+
+    response_ids: list[list[int]]  # each ends with the stop token when the model stopped before the length cap
+    prompts: int
+    per_prompt: int
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(r) for r in self.response_ids]
+
+
+class HFRolloutEngine:
+    """Sampling with Hugging Face `generate`: batched, left-padded prompts, KV cache, vision tokens suppressed,
+    stopping at the end of the assistant turn."""
+
+    def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float = 1.0, top_p: float = 1.0):
+        self.model, self.tokenizer = model, tokenizer
+        self.stop_ids = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
+        self.sampling = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_p=top_p,
+                             top_k=0, suppress_tokens=vision_special_token_ids(tokenizer),
+                             eos_token_id=self.stop_ids, pad_token_id=tokenizer.pad_token_id)
+
+    @torch.no_grad()
+    def generate(self, prompt_inputs: dict[str, torch.Tensor], per_prompt: int) -> Rollouts:
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            output_BT = self.model.generate(**prompt_inputs, num_return_sequences=per_prompt, use_cache=True,
+                                            **self.sampling)
+        finally:
+            self.model.train(was_training)
+        new_tokens_BT = output_BT[:, prompt_inputs["input_ids"].shape[1]:].tolist()
+        responses = []
+        for tokens in new_tokens_BT:
+            stop = next((i for i, t in enumerate(tokens) if t in self.stop_ids), None)
+            responses.append(tokens if stop is None else tokens[: stop + 1])
+        return Rollouts(responses, prompts=prompt_inputs["input_ids"].shape[0], per_prompt=per_prompt)
+
+
+@dataclass
+class ScoringBatch:
+    """One view's prompts with the shared responses appended, right-padded, and where the response tokens sit."""
+
+    inputs: dict[str, torch.Tensor]
+    rows_N: torch.Tensor  # batch row of each response token
+    positions_N: torch.Tensor  # position whose hidden state predicts that token (one before it)
+    token_ids_N: torch.Tensor
+
+
+def scoring_batch(prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts, pad_id: int) -> ScoringBatch:
+    """Append each response's ids to its prompt's ids (prompts encoded with right padding, one row per prompt)."""
+    prompt_ids_BT, prompt_mask_BT = prompt_inputs["input_ids"], prompt_inputs["attention_mask"]
+    prompt_lengths = prompt_mask_BT.sum(1).tolist()
+    if not all(bool(prompt_mask_BT[i, :n].all()) for i, n in enumerate(prompt_lengths)):
+        raise ValueError("scoring prompts must be right-padded (padding_side='right')")
+    n = rollouts.per_prompt
+    lengths = [prompt_lengths[i // n] + len(r) for i, r in enumerate(rollouts.response_ids)]
+    rows = len(rollouts.response_ids)
+    input_ids_BT = torch.full((rows, max(lengths)), pad_id, dtype=prompt_ids_BT.dtype)
+    attention_mask_BT = torch.zeros((rows, max(lengths)), dtype=prompt_mask_BT.dtype)
+    token_type_BT = torch.zeros_like(input_ids_BT) if "mm_token_type_ids" in prompt_inputs else None
+    rows_N, positions_N, token_ids_N = [], [], []
+    for row, response in enumerate(rollouts.response_ids):
+        prompt, length = row // n, prompt_lengths[row // n]
+        input_ids_BT[row, :length] = prompt_ids_BT[prompt, :length]
+        input_ids_BT[row, length:length + len(response)] = torch.tensor(response, dtype=input_ids_BT.dtype)
+        attention_mask_BT[row, :length + len(response)] = 1
+        if token_type_BT is not None:  # responses are text: type 0
+            token_type_BT[row, :length] = prompt_inputs["mm_token_type_ids"][prompt, :length]
+        rows_N += [row] * len(response)
+        positions_N += range(length - 1, length - 1 + len(response))
+        token_ids_N += response
+    inputs = {"input_ids": input_ids_BT, "attention_mask": attention_mask_BT}
+    if token_type_BT is not None:
+        inputs["mm_token_type_ids"] = token_type_BT
+    inputs.update(repeat_vision_inputs(prompt_inputs, n))
+    return ScoringBatch(inputs, torch.tensor(rows_N), torch.tensor(positions_N), torch.tensor(token_ids_N))
+
+
+def repeat_vision_inputs(prompt_inputs: dict[str, torch.Tensor], n: int) -> dict[str, torch.Tensor]:
+    """Repeat each prompt's images `n` times, keeping prompt-major order (pixel rows are grouped by image)."""
+    out = {}
+    for pixels_key, grid_key in (("pixel_values", "image_grid_thw"), ("pixel_values_videos", "video_grid_thw")):
+        if pixels_key not in prompt_inputs:
+            continue
+        grid_G3 = prompt_inputs[grid_key]
+        per_image = torch.split(prompt_inputs[pixels_key], grid_G3.prod(-1).tolist())
+        images_per_prompt = image_counts(prompt_inputs, grid_key)
+        pixel_groups, grid_groups, start = [], [], 0
+        for count in images_per_prompt:
+            pixel_groups += [torch.cat(per_image[start:start + count])] * n if count else []
+            grid_groups += [grid_G3[start:start + count]] * n if count else []
+            start += count
+        out[pixels_key] = torch.cat(pixel_groups)
+        out[grid_key] = torch.cat(grid_groups)
+    return out
+
+
+def image_counts(prompt_inputs: dict[str, torch.Tensor], grid_key: str) -> list[int]:
+    """How many images (or videos) each prompt row holds, from its vision-start markers' token types."""
+    kind = 1 if grid_key == "image_grid_thw" else 2
+    types_BT = prompt_inputs["mm_token_type_ids"]
+    # each image contributes a run of consecutive placeholder tokens of its type: count the runs' starts
+    starts_BT = (types_BT == kind) & torch.nn.functional.pad(types_BT[:, :-1] != kind, (1, 0), value=True)
+    return starts_BT.sum(1).tolist()
+
+
+def response_hidden_states(model, batch: ScoringBatch) -> torch.Tensor:
+    """Final-layer hidden states `[N, H]` at the positions that predict the response tokens; no logits computed."""
+    hidden_BTH = model.model(**batch.inputs, use_cache=False).last_hidden_state
+    return hidden_BTH[batch.rows_N, batch.positions_N]

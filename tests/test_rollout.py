@@ -1,0 +1,94 @@
+"""Rollouts from the student's view, and re-scoring the same token ids under another view."""
+
+import torch
+from PIL import Image, ImageDraw
+
+from dopd_vl.models import vision_special_token_ids
+from dopd_vl.rollout import (HFRolloutEngine, Rollouts, encode_prompts, image_counts, response_hidden_states,
+                             scoring_batch)
+
+
+def picture(color, size):
+    image = Image.new("RGB", size, "white")
+    ImageDraw.Draw(image).ellipse((8, 8, size[0] - 8, size[1] - 8), fill=color)
+    return image
+
+
+def conversations():
+    """Prompts of different lengths, with one, two and no images."""
+    return [
+        [{"role": "user", "content": [{"type": "image", "image": picture("red", (96, 96))},
+                                      {"type": "text", "text": "What colour is the shape?"}]}],
+        [{"role": "user", "content": [{"type": "image", "image": picture("blue", (128, 64))},
+                                      {"type": "image", "image": picture("green", (64, 64))},
+                                      {"type": "text", "text": "Which image shows the larger shape? Explain."}]}],
+        [{"role": "user", "content": "What is 2 + 3?"}],
+    ]
+
+
+def reference_logprobs(model, processor, conversation, response):
+    """log P(response token) from one unpadded forward of prompt + response through the full model."""
+    prompt = encode_prompts(processor, [conversation])
+    inputs = dict(prompt, input_ids=torch.cat([prompt["input_ids"], torch.tensor([response])], 1))
+    inputs["attention_mask"] = torch.ones_like(inputs["input_ids"])
+    if "mm_token_type_ids" in prompt:
+        inputs["mm_token_type_ids"] = torch.nn.functional.pad(prompt["mm_token_type_ids"], (0, len(response)))
+    logits = model(**inputs).logits[0, prompt["input_ids"].shape[1] - 1:-1]
+    return logits.log_softmax(-1).gather(1, torch.tensor(response)[:, None])[:, 0]
+
+
+def test_rollouts_stop_at_end_of_turn_and_never_sample_vision_tokens(tiny_vl_pair):
+    tokenizer = tiny_vl_pair.tokenizer
+    engine = HFRolloutEngine(tiny_vl_pair.student, tokenizer, max_new_tokens=40)
+    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    with torch.no_grad():  # make ending the turn likely, so both kinds of ending occur
+        saved = tiny_vl_pair.student.lm_head.weight[im_end].clone()
+        tiny_vl_pair.student.lm_head.weight[im_end] *= 3
+    tiny_vl_pair.student.train()
+    try:
+        torch.manual_seed(0)
+        rollouts = engine.generate(encode_prompts(tiny_vl_pair.processor, conversations()), per_prompt=4)
+        assert tiny_vl_pair.student.training  # sampled in eval mode, training mode restored
+    finally:
+        tiny_vl_pair.student.eval()
+        with torch.no_grad():
+            tiny_vl_pair.student.lm_head.weight[im_end] = saved
+    assert (rollouts.prompts, rollouts.per_prompt, len(rollouts.response_ids)) == (3, 4, 12)
+    banned = set(vision_special_token_ids(tokenizer))
+    stopped = [r for r in rollouts.response_ids if r[-1] in engine.stop_ids]
+    assert stopped and len(stopped) < 12, rollouts.lengths
+    for response in rollouts.response_ids:
+        assert not banned & set(response)
+        assert not set(response[:-1]) & set(engine.stop_ids)  # nothing after the stop token
+        assert response[-1] in engine.stop_ids or len(response) == 40
+
+
+def test_scoring_aligns_response_tokens_with_an_unpadded_forward(tiny_vl_pair):
+    processor, student = tiny_vl_pair.processor, tiny_vl_pair.student
+    responses = [[5, 9, 300], [7], [11, 12, 13, 14, 15], [20, 21], [30, 31, 32, 33], [40]]
+    rollouts = Rollouts(responses, prompts=3, per_prompt=2)
+    prompts = encode_prompts(processor, conversations(), padding_side="right")
+    assert image_counts(prompts, "image_grid_thw") == [1, 2, 0]
+    batch = scoring_batch(prompts, rollouts, tiny_vl_pair.tokenizer.pad_token_id)
+    assert batch.token_ids_N.tolist() == [t for r in responses for t in r]
+    assert batch.inputs["image_grid_thw"].shape[0] == 2 * 3  # each prompt's images repeated per response
+    with torch.no_grad():
+        hidden_NH = response_hidden_states(student, batch)
+        logprobs_N = student.lm_head(hidden_NH).log_softmax(-1).gather(1, batch.token_ids_N[:, None])[:, 0]
+        expected_N = torch.cat([reference_logprobs(student, processor, conversations()[i // 2], r)
+                                for i, r in enumerate(responses)])
+    assert hidden_NH.shape == (16, student.config.get_text_config().hidden_size)
+    torch.testing.assert_close(logprobs_N, expected_N, atol=1e-5, rtol=1e-5)
+
+
+def test_scoring_text_pair(tiny_text_pair):
+    tokenizer, student = tiny_text_pair.tokenizer, tiny_text_pair.student
+    texts = [[{"role": "user", "content": "What is 12 + 30?"}], [{"role": "user", "content": "Add 1 and 2, then double."}]]
+    rollouts = Rollouts([[100, 101], [102, 103, 104, 105]], prompts=2, per_prompt=1)
+    batch = scoring_batch(encode_prompts(tokenizer, texts, padding_side="right"), rollouts, tokenizer.pad_token_id)
+    with torch.no_grad():
+        logprobs_N = student.lm_head(response_hidden_states(student, batch)).log_softmax(-1)
+        logprobs_N = logprobs_N.gather(1, batch.token_ids_N[:, None])[:, 0]
+        expected_N = torch.cat([reference_logprobs(student, tokenizer, c, r.copy())
+                                for c, r in zip(texts, rollouts.response_ids)])
+    torch.testing.assert_close(logprobs_N, expected_N, atol=1e-5, rtol=1e-5)
