@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from dopd_vl.errors import DopdError
+from dopd_vl.objectives import METHODS, MethodOptions
 
 
 class ConfigError(DopdError):
@@ -32,9 +33,13 @@ class TrainConfig:
     student: str | None = None
     """Replace the pair's student with this hub id or local folder."""
     method: str = "dopd"
-    """Distillation objective: dopd, opd, gkd, opsd, exopd, eopd, or a DOPD ablation."""
+    """Distillation objective: dopd, opd, gkd, opsd, exopd, eopd, or a DOPD ablation (dopd_no_routing, ...)."""
+    objective: MethodOptions = field(default_factory=MethodOptions)
+    """Options of the objectives, with DOPD_METHOD.md's defaults; set them as objective.topk=64 and so on."""
     data: str | None = None
     """Dataset folder written by `dopd-vl build-data`; none means the built-in synthetic set of the pair's family."""
+    data_size: int = 256
+    """Records of the built-in synthetic set (shapes for vision pairs, arith for text pairs) when data is none."""
     output: str = "outputs/run"
     """Run folder: checkpoints, metrics.jsonl, the resolved config."""
     seed: int = 0
@@ -77,6 +82,8 @@ class TrainConfig:
     """Checkpoint every this many steps (0 = only at the end)."""
     logging_steps: int = 1
     """Write metrics every this many steps."""
+    sample_every: int = 10
+    """Write samples/step_N.html (rollouts coloured by regime) every this many steps (0 = never)."""
 
     def __post_init__(self) -> None:
         positive = ["prompts_per_step", "rollouts_per_prompt", "max_new_tokens", "max_steps",
@@ -84,7 +91,7 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ["warmup_steps", "save_steps", "weight_decay", "max_grad_norm"]:
+        for name in ["warmup_steps", "save_steps", "weight_decay", "max_grad_norm", "sample_every"]:
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.temperature <= 0:
@@ -95,6 +102,10 @@ class TrainConfig:
             raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.dtype not in (None, "float32", "bfloat16", "float16"):
             raise ConfigError(f"dtype must be float32, bfloat16 or float16, got {self.dtype!r}")
+        if self.method not in METHODS:
+            close = difflib.get_close_matches(self.method, list(METHODS), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(f"unknown method '{self.method}'; {hint}methods: {', '.join(sorted(METHODS))}")
         if self.prompts_per_step % self.gradient_accumulation_steps:
             raise ConfigError(f"prompts_per_step ({self.prompts_per_step}) must be divisible by "
                               f"gradient_accumulation_steps ({self.gradient_accumulation_steps})")
@@ -103,16 +114,22 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-def field_docs() -> dict[str, str]:
-    """Each field's documentation: the string literal under it in the class body."""
+def field_docs(cls=TrainConfig) -> dict[str, str]:
+    """Each field's documentation: the string literal under it, or else the comment at the end of its line."""
     import ast
     import inspect
 
-    body = ast.parse(inspect.getsource(TrainConfig)).body[0].body
+    source = inspect.getsource(cls)
+    lines = source.splitlines()
+    body = ast.parse(source).body[0].body
     docs = {}
-    for node, after in zip(body, body[1:]):
-        if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+    for node, after in zip(body, body[1:] + [None]):
+        if not isinstance(node, ast.AnnAssign):
+            continue
+        if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
             docs[node.target.id] = after.value.value
+        elif "#" in lines[node.lineno - 1]:
+            docs[node.target.id] = lines[node.lineno - 1].split("#", 1)[1].strip()
     return docs
 
 
@@ -160,9 +177,9 @@ def parse_overrides(tokens: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def coerce(name: str, raw, source: str):
-    """Convert a YAML or command-line value to the type of field `name`."""
-    hint = typing.get_type_hints(TrainConfig)[name]
+def coerce(cls, name: str, raw, source: str):
+    """Convert a YAML or command-line value to the type of field `name` of dataclass `cls`."""
+    hint = typing.get_type_hints(cls)[name]
     optional = type(None) in typing.get_args(hint)
     kind = next((t for t in typing.get_args(hint) if t is not type(None)), hint)
     if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null", "~") and optional):
@@ -192,27 +209,52 @@ def coerce(name: str, raw, source: str):
         raise ConfigError(f"{source}: {name} must be {expected}, got {raw!r}") from None
 
 
-def check_key(key: str, source: str) -> None:
-    names = [f.name for f in dataclasses.fields(TrainConfig)]
+SECTIONS = {"objective": MethodOptions}  # nested dataclass fields: YAML mappings, `objective.topk=64` overrides
+
+
+def check_key(cls, key: str, source: str, prefix: str = "") -> None:
+    names = [f.name for f in dataclasses.fields(cls)]
     if key not in names:
         close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(names)}"
-        raise ConfigError(f"{source}: unknown config key '{key}'{hint}")
+        hint = f"; did you mean '{prefix}{close[0]}'?" if close else f"; valid keys: {', '.join(names)}"
+        raise ConfigError(f"{source}: unknown config key '{prefix}{key}'{hint}")
+
+
+def set_value(values: dict, sections: dict, key: str, raw, source: str) -> None:
+    """Check and convert one `key` (or `section.key`) and store it in `values` or its section."""
+    section, _, sub_key = key.partition(".")
+    if sub_key:
+        check_key(TrainConfig, section, source)
+        if section not in SECTIONS:
+            raise ConfigError(f"{source}: '{section}' has no sub-keys (in '{key}')")
+        check_key(SECTIONS[section], sub_key, source, prefix=f"{section}.")
+        sections.setdefault(section, {})[sub_key] = coerce(SECTIONS[section], sub_key, raw, source)
+    elif key in SECTIONS:
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: '{key}' must be a mapping of its options, e.g. {key}: {{topk: 64}}")
+        for sub_key, sub_raw in raw.items():
+            set_value(values, sections, f"{key}.{sub_key}", sub_raw, source)
+    else:
+        check_key(TrainConfig, key, source)
+        values[key] = coerce(TrainConfig, key, raw, source)
 
 
 def load_config(config: str | None = None, overrides: list[str] | None = None, **fixed) -> TrainConfig:
     """Defaults, then the YAML `config`, then keyword `fixed` values (from named CLI flags), then `overrides`."""
     values: dict = {}
+    sections: dict = {}
     if config:
         data, source = read_yaml(config)
         for key, raw in data.items():
-            check_key(str(key), source)
-            values[key] = coerce(key, raw, source)
+            set_value(values, sections, str(key), raw, source)
     for key, raw in fixed.items():
         if raw is not None:
-            check_key(key, "command line")
-            values[key] = coerce(key, raw, "command line")
+            set_value(values, sections, key, raw, "command line")
     for key, raw in parse_overrides(overrides or []):
-        check_key(key, "command line")
-        values[key] = coerce(key, raw, "command line")
+        set_value(values, sections, key, raw, "command line")
+    for section, options in sections.items():
+        try:
+            values[section] = SECTIONS[section](**options)
+        except ValueError as error:
+            raise ConfigError(f"{section}: {error}") from None
     return TrainConfig(**values)

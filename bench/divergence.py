@@ -1,0 +1,153 @@
+"""Time and peak memory of the DOPD objective against TRL's GKD loss, TRL's chunked kernel and the matmul floor.
+
+Each case runs in a fresh subprocess (so peak RSS is its own), forward + backward, float32, from hidden states:
+
+  a  dopd_vl: the full DOPD objective from three views' hidden states (first pass over teacher and privileged
+     student, step thresholds, routing, chunked objective, backward to the student's hidden states and lm_head)
+  b  TRL GKDTrainer.generalized_jsd_loss (beta 0.5) on materialised logits of two views (hidden @ lm_head.T)
+  c  TRL ChunkedDivergenceFunction (beta 0.5) from two views' hidden states and lm_heads
+  d  one N x H x V matmul (the floor: any method computes at least the student's logits once)
+
+In a, b and c the student's hidden states and lm_head weight require grad. Usage:
+
+    python bench/divergence.py            # N=2048, H=1024, V=151936, all cases one after the other
+    python bench/divergence.py --quick    # N=256 smoke run
+    python bench/divergence.py --cases a d
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+CASES = {
+    "a": "dopd_vl DOPD objective, 3 views, chunked",
+    "b": "TRL generalized_jsd_loss, materialised logits",
+    "c": "TRL ChunkedDivergenceFunction, 2 views",
+    "d": "one N x H x V matmul (floor)",
+}
+
+
+def _inputs(n, h, v, seed=0):
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    # Logit spread ~2-3 like a trained model's, so the distributions are neither flat nor one-hot.
+    def weight():
+        return torch.randn(v, h, generator=generator) * (2.5 / h**0.5)
+
+    student_hidden = torch.randn(n, h, generator=generator).requires_grad_()
+    student_lm_head = weight().requires_grad_()
+    teacher_hidden = torch.randn(n, h, generator=generator)
+    teacher_lm_head = weight()
+    # The privileged student: the same weights, a correlated view (same response, prompt with p).
+    privileged_hidden = (student_hidden.detach() + 0.5 * torch.randn(n, h, generator=generator)).contiguous()
+    token_ids = torch.randint(0, v, (n,), generator=generator)
+    return student_hidden, student_lm_head, teacher_hidden, teacher_lm_head, privileged_hidden, token_ids
+
+
+def _run_case(case, n, h, v, chunk_size):
+    import torch
+
+    torch.manual_seed(0)
+    student_hidden, student_lm_head, teacher_hidden, teacher_lm_head, privileged_hidden, token_ids = _inputs(n, h, v)
+    extra = {}
+    start = time.perf_counter()
+    if case == "a":
+        from dopd_vl import objectives
+
+        options = objectives.MethodOptions(chunk_size=chunk_size)
+        sequences = 8  # 8 responses of n / 8 tokens
+        batch = objectives.ObjectiveBatch(
+            student_hidden_NH=student_hidden,
+            student_lm_head_VH=student_lm_head,
+            token_ids_N=token_ids,
+            sequence_index_N=torch.arange(n) * sequences // n,
+            sequence_lengths_B=torch.bincount(torch.arange(n) * sequences // n),
+            num_sequences=sequences,
+            teacher_hidden_NH=teacher_hidden,
+            teacher_lm_head_VH=teacher_lm_head,
+            privileged_student_hidden_NH=privileged_hidden,
+        )
+        signals = objectives.token_signals("dopd", batch, options)
+        statistics = objectives.step_statistics("dopd", signals, options)
+        loss, metrics = objectives.compute_objective("dopd", batch, signals, statistics, options)
+        loss.backward()
+        extra = {k: round(v, 3) for k, v in metrics.items() if k.startswith("fraction/")}
+    elif case == "b":
+        from trl.experimental.gkd.gkd_trainer import GKDTrainer
+
+        student_logits = (student_hidden @ student_lm_head.T).unsqueeze(0)
+        with torch.no_grad():
+            teacher_logits = (teacher_hidden @ teacher_lm_head.T).unsqueeze(0)
+        loss = GKDTrainer.generalized_jsd_loss(student_logits, teacher_logits, beta=0.5)
+        loss.backward()
+    elif case == "c":
+        from trl.kernels.chunked_divergence import ChunkedDivergenceFunction
+
+        divergence, _ = ChunkedDivergenceFunction.apply(
+            student_hidden, student_lm_head, None, teacher_hidden, teacher_lm_head, None, 0.5
+        )
+        loss = divergence.mean()
+        loss.backward()
+    elif case == "d":
+        with torch.no_grad():
+            logits = teacher_hidden @ teacher_lm_head.T
+        loss = logits[0, 0]
+    else:
+        raise ValueError(f"unknown case {case!r}")
+    seconds = time.perf_counter() - start
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+    return {"case": case, "seconds": seconds, "peak_rss_gib": peak_gib, "loss": float(loss), **extra}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--quick", action="store_true", help="N=256 smoke run")
+    parser.add_argument("--n", type=int, default=2048)
+    parser.add_argument("--h", type=int, default=1024)
+    parser.add_argument("--v", type=int, default=151_936)
+    parser.add_argument("--chunk-size", type=int, default=256, help="dopd_vl tokens per chunk")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    n = 256 if args.quick else args.n
+    if args.worker:
+        print(json.dumps(_run_case(args.worker, n, args.h, args.v, args.chunk_size)))
+        return
+
+    import torch
+
+    print(f"N={n} H={args.h} V={args.v} float32, forward + backward, one fresh process per case")
+    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}")
+    results = {}
+    for case in args.cases:
+        command = [sys.executable, __file__, "--worker", case, "--n", str(n), "--h", str(args.h), "--v", str(args.v)]
+        command += ["--chunk-size", str(args.chunk_size)]
+        completed = subprocess.run(command, capture_output=True, text=True)
+        if completed.returncode != 0:
+            print(f"case {case} failed (exit {completed.returncode}):\n{completed.stderr[-2000:]}")
+            continue
+        results[case] = json.loads(completed.stdout.strip().splitlines()[-1])
+        result = results[case]
+        details = {k: v for k, v in result.items() if k.startswith("fraction/")}
+        print(
+            f"{case}  {CASES[case]:<48} {result['seconds']:8.1f} s {result['peak_rss_gib']:7.2f} GiB"
+            f"  loss {result['loss']:.4f} {details if details else ''}",
+            flush=True,
+        )
+    if "a" in results and "b" in results:
+        print(f"time a / b: {results['a']['seconds'] / results['b']['seconds']:.2f} (goal <= 1)")
+    if "a" in results and "c" in results:
+        print(f"peak a / c: {results['a']['peak_rss_gib'] / results['c']['peak_rss_gib']:.2f} (goal <= 1)")
+    if "a" in results and "d" in results:
+        print(f"time a / d: {results['a']['seconds'] / results['d']['seconds']:.1f} matmuls' worth")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""The one chunked routine: per-token divergences from hidden states and ``lm_head`` weights, in token chunks.
+
+No ``[N, V]`` tensor of any model exists in full. Per chunk of C tokens the student's logits ``[C, V]`` are computed
+from its hidden states (``hidden_CH @ lm_head_VH.T``, float32 math or better), every loss term is evaluated on the
+rows where its weight is non-zero, and the gradient with respect to those logits (analytic, from
+``dopd_vl.divergences``) goes straight into the gradients of the student's hidden states and ``lm_head`` weight,
+preallocated buffers that backward only scales. Targets are computed for the rows that need them only: full-vocabulary
+logits for full-vocabulary divergences, K gathered logits (``hidden . lm_head[topk_ids]``) plus the log-normaliser of
+a first pass (``view_statistics``) for top-K divergences, and the sampled token's log-prob for the sampled estimator.
+
+Two passes per optimizer step, which the trainer runs in this order:
+1. ``view_statistics`` (no grad) for each frozen view: log-normaliser, sampled-token log-prob, optionally entropy and
+   top-K ids. The routing signals of the whole step come from here, before any token is routed.
+2. ``chunked_objective`` per micro-batch with the student's hidden states (grad) and the loss terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+
+from .divergences import (
+    NormalizedLogits,
+    compute_dtype,
+    forward_kl_value_and_grad,
+    generalized_jsd_value_and_grad,
+    log_normalizer,
+    normalize,
+    reverse_kl_value_and_grad,
+    sampled_reverse_kl_value_and_grad,
+    topk_reverse_kl_value_and_grad,
+)
+
+# Tokens per chunk: [256, 151936] float32 is 155 MB per tile; the matmul still streams lm_head only N / 256 times.
+DEFAULT_CHUNK_SIZE = 256
+FULL_VOCABULARY_DIVERGENCES = ("generalized_jsd", "reverse_kl", "forward_kl")
+DIVERGENCES = FULL_VOCABULARY_DIVERGENCES + ("topk_reverse_kl", "sampled_reverse_kl")
+
+
+def _math_weight(lm_head_VH: torch.Tensor) -> torch.Tensor:
+    # One float32 copy for a bf16 head, made once per call rather than once per chunk.
+    return lm_head_VH.detach().to(compute_dtype(lm_head_VH.dtype))
+
+
+def _logits(hidden_CH: torch.Tensor, weight_VH: torch.Tensor) -> torch.Tensor:
+    return hidden_CH.detach().to(weight_VH.dtype) @ weight_VH.T
+
+
+class ViewStatistics(NamedTuple):
+    """First-pass statistics of one view at the N scored positions (no gradient)."""
+
+    logprob_N: torch.Tensor  # float64, log P(y_n): the routing signal and the sampled estimator's target
+    log_normalizer_N: torch.Tensor  # float64, logsumexp of the logits: top-K targets need no full logits later
+    entropy_N: torch.Tensor | None = None  # float32, when asked for (EOPD's teacher-entropy gate, metrics)
+    topk_ids_NK: torch.Tensor | None = None  # when asked for (top-K support "target")
+
+    @staticmethod
+    def cat(statistics: list[ViewStatistics]) -> ViewStatistics:
+        """Concatenates micro-batches (fields that are ``None`` in the first stay ``None``)."""
+        fields = zip(*statistics)
+        return ViewStatistics(*(None if parts[0] is None else torch.cat(parts) for parts in fields))
+
+
+@torch.no_grad()
+def view_statistics(
+    hidden_NH: torch.Tensor,
+    lm_head_VH: torch.Tensor,
+    token_ids_N: torch.Tensor,
+    *,
+    entropy: bool = False,
+    topk: int = 0,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> ViewStatistics:
+    """Log-normaliser and sampled-token log-prob of one view, chunked; optionally entropy and top-``topk`` ids."""
+    _check_rows(hidden_NH, token_ids_N, "hidden states")
+    weight_VH = _math_weight(lm_head_VH)
+    num_tokens = token_ids_N.shape[0]
+    logprob_N = torch.empty(num_tokens, dtype=torch.float64, device=hidden_NH.device)
+    log_normalizer_N = torch.empty_like(logprob_N)
+    entropy_N = torch.empty(num_tokens, dtype=torch.float32, device=hidden_NH.device) if entropy else None
+    topk_ids_NK = None
+    if topk:
+        topk_ids_NK = torch.empty(num_tokens, topk, dtype=torch.long, device=hidden_NH.device)
+    for start in range(0, num_tokens, chunk_size):
+        rows = slice(start, start + chunk_size)
+        view = normalize(_logits(hidden_NH[rows], weight_VH))
+        log_normalizer_N[rows] = view.log_normalizer
+        logprob_N[rows] = _sampled_logprob(view, token_ids_N[rows])
+        if entropy_N is not None:
+            entropy_N[rows] = _entropy(view)
+        if topk_ids_NK is not None:
+            topk_ids_NK[rows] = torch.topk(view.logits, topk, dim=-1, sorted=False).indices
+    return ViewStatistics(logprob_N, log_normalizer_N, entropy_N, topk_ids_NK)
+
+
+def _sampled_logprob(view: NormalizedLogits, token_ids_C: torch.Tensor) -> torch.Tensor:
+    return view.logits.gather(-1, token_ids_C.unsqueeze(-1)).squeeze(-1).double() - view.log_normalizer
+
+
+def _entropy(view: NormalizedLogits) -> torch.Tensor:
+    # H = L - sum_v p_v z_v
+    expected_logit_C = (view.logp.exp_() * view.logits).sum(-1)
+    return (view.log_normalizer - expected_logit_C.double()).float()
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """A view the student is distilled towards (no gradient): hidden states, ``lm_head`` and first-pass statistics.
+
+    The privileged student's view holds the student's own (live) ``lm_head`` weight; it is read without gradient.
+    """
+
+    hidden_NH: torch.Tensor
+    lm_head_VH: torch.Tensor
+    statistics: ViewStatistics
+
+
+@dataclass(frozen=True)
+class Target:
+    """Target log-probs ``log T = sum_i c_i log P_i`` (renormalised over V): one view, or ExOPD's extrapolation."""
+
+    views: tuple[TargetView, ...]
+    coefficients: tuple[float, ...] = (1.0,)
+
+    @staticmethod
+    def of(view: TargetView) -> Target:
+        return Target((view,))
+
+
+@dataclass(frozen=True)
+class LossTerm:
+    """``weight_N[n] * divergence(student_n, target_n)``, evaluated only where ``weight_N`` is non-zero.
+
+    ``weight_N`` carries everything per token: the regime mask and weight, and the ``1 / (|y| * num_sequences)``
+    normalisation. ``beta`` is for ``generalized_jsd``; ``topk``, ``support``, ``tail`` for ``topk_reverse_kl``.
+    """
+
+    name: str
+    divergence: str
+    target: Target
+    weight_N: torch.Tensor
+    beta: float = 0.5
+    topk: int = 128
+    support: str = "student"
+    tail: bool = True
+
+    def __post_init__(self):
+        if self.divergence not in DIVERGENCES:
+            raise ValueError(
+                f"loss term {self.name!r}: divergence must be one of {DIVERGENCES}, got {self.divergence!r}"
+            )
+        if len(self.target.views) != len(self.target.coefficients):
+            raise ValueError(f"loss term {self.name!r}: one coefficient per target view")
+        if self.divergence == "topk_reverse_kl" and len(self.target.views) != 1:
+            raise ValueError(f"loss term {self.name!r}: top-K needs a single target view (its log-normaliser)")
+        if self.divergence == "topk_reverse_kl" and self.support == "target":
+            if self.target.views[0].statistics.topk_ids_NK is None:
+                raise ValueError(f"loss term {self.name!r}: support 'target' needs view_statistics(topk=K) ids")
+
+
+class ChunkedResult(NamedTuple):
+    """``loss`` is ``sum_terms sum_n weight_N * value_N`` (differentiable); the rest is detached, per token.
+
+    ``loss`` and ``values`` are float32 (float64 for float64 inputs), accumulated in float64 over tokens.
+    """
+
+    loss: torch.Tensor
+    student_entropy_N: torch.Tensor
+    student_logprob_N: torch.Tensor
+    values: dict[str, torch.Tensor]  # per term name: the unweighted divergence [N] (0 where the weight is 0)
+
+
+def chunked_objective(
+    student_hidden_NH: torch.Tensor,
+    student_lm_head_VH: torch.Tensor,
+    token_ids_N: torch.Tensor,
+    terms: list[LossTerm],
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> ChunkedResult:
+    """The weighted sum of the loss terms over the N response tokens, from the student's hidden states.
+
+    Gradients reach ``student_hidden_NH`` and ``student_lm_head_VH`` (when they require grad) and nothing else. The
+    ``[N, H]`` and ``[V, H]`` gradients are computed during the forward pass, so backward costs one scaling.
+    """
+    _check_rows(student_hidden_NH, token_ids_N, "student hidden states")
+    for term in terms:
+        _check_rows(term.weight_N, token_ids_N, f"weights of loss term {term.name!r}")
+        for view in term.target.views:
+            _check_rows(view.hidden_NH, token_ids_N, f"target hidden states of loss term {term.name!r}")
+    loss, entropy_N, logprob_N, values_TN = _ChunkedObjective.apply(
+        student_hidden_NH, student_lm_head_VH, token_ids_N, terms, chunk_size
+    )
+    return ChunkedResult(loss, entropy_N, logprob_N, {term.name: values_TN[i] for i, term in enumerate(terms)})
+
+
+def _check_rows(tensor: torch.Tensor, token_ids_N: torch.Tensor, what: str) -> None:
+    # The views share the response tokens but not the prefix: equal counts are the one alignment check possible here.
+    if tensor.shape[0] != token_ids_N.shape[0]:
+        raise ValueError(
+            f"{what} have {tensor.shape[0]} rows but there are {token_ids_N.shape[0]} scored response tokens; every "
+            "view must be taken at the same response positions"
+        )
+
+
+class _ChunkedObjective(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, student_hidden_NH, student_lm_head_VH, token_ids_N, terms, chunk_size):
+        weight_VH = _math_weight(student_lm_head_VH)
+        dtype = weight_VH.dtype
+        num_tokens, device = token_ids_N.shape[0], token_ids_N.device
+        wants_hidden_grad, wants_lm_head_grad = ctx.needs_input_grad[:2]
+        grad_hidden_NH = torch.zeros(student_hidden_NH.shape, dtype=dtype, device=device) if wants_hidden_grad else None
+        grad_lm_head_VH = torch.zeros_like(weight_VH) if wants_lm_head_grad else None
+        # One math-dtype copy per lm_head; the privileged student's view shares the student's.
+        target_weights = {id(student_lm_head_VH): weight_VH}
+        loss = torch.zeros((), dtype=torch.float64, device=device)
+        entropy_N = torch.empty(num_tokens, dtype=torch.float32, device=device)
+        logprob_N = torch.empty(num_tokens, dtype=torch.float32, device=device)
+        values_TN = torch.zeros(len(terms), num_tokens, dtype=dtype, device=device)
+
+        for start in range(0, num_tokens, chunk_size):
+            rows = slice(start, min(start + chunk_size, num_tokens))
+            hidden_CH = student_hidden_NH[rows].detach().to(dtype)
+            student = normalize(_logits(hidden_CH, weight_VH))
+            entropy_N[rows] = _entropy(student)
+            logprob_N[rows] = _sampled_logprob(student, token_ids_N[rows]).float()
+            grad_logits_CV = torch.zeros_like(student.logits) if (wants_hidden_grad or wants_lm_head_grad) else None
+            full_targets = {}  # per Target: the rows whose full-vocabulary target logits are already computed
+            for term_index, term in enumerate(terms):
+                weight_C = term.weight_N[rows].to(dtype)
+                row_ids = weight_C.nonzero().squeeze(-1)
+                if row_ids.numel() == 0:
+                    continue
+                every_row = row_ids.numel() == weight_C.numel()
+                term_student = (
+                    student
+                    if every_row
+                    else NormalizedLogits(student.logits[row_ids], student.log_normalizer[row_ids])
+                )
+                value_R, grad_RV = _term_value_and_grad(
+                    term, term_student, start + row_ids, token_ids_N, full_targets, target_weights
+                )
+                term_weight_R = weight_C[row_ids]
+                values_TN[term_index, start + row_ids] = value_R.to(dtype)
+                loss += (term_weight_R.double() * value_R.double()).sum()
+                if grad_logits_CV is not None:
+                    grad_RV.mul_(term_weight_R.unsqueeze(-1))
+                    if every_row:
+                        grad_logits_CV.add_(grad_RV)
+                    else:
+                        grad_logits_CV.index_add_(0, row_ids, grad_RV)
+                del grad_RV, term_student
+            del student
+            if grad_hidden_NH is not None:
+                grad_hidden_NH[rows] = grad_logits_CV @ weight_VH
+            if grad_lm_head_VH is not None:
+                grad_lm_head_VH.addmm_(grad_logits_CV.T, hidden_CH)
+
+        ctx.grad_hidden_NH, ctx.grad_lm_head_VH = grad_hidden_NH, grad_lm_head_VH
+        ctx.dtypes = student_hidden_NH.dtype, student_lm_head_VH.dtype
+        ctx.mark_non_differentiable(entropy_N, logprob_N, values_TN)
+        return loss.to(dtype), entropy_N, logprob_N, values_TN
+
+    @staticmethod
+    def backward(ctx, grad_loss, *_):
+        hidden_dtype, lm_head_dtype = ctx.dtypes
+        grad_hidden_NH, grad_lm_head_VH = ctx.grad_hidden_NH, ctx.grad_lm_head_VH
+        # Scaled in place (no second [V, H] buffer); dropping the references makes a second backward fail loudly.
+        ctx.grad_hidden_NH = ctx.grad_lm_head_VH = None
+        if grad_hidden_NH is not None:
+            grad_hidden_NH = grad_hidden_NH.mul_(grad_loss).to(hidden_dtype)
+        if grad_lm_head_VH is not None:
+            grad_lm_head_VH = grad_lm_head_VH.mul_(grad_loss).to(lm_head_dtype)
+        return grad_hidden_NH, grad_lm_head_VH, None, None, None
+
+
+def _target_weight(view: TargetView, target_weights: dict) -> torch.Tensor:
+    key = id(view.lm_head_VH)
+    if key not in target_weights:
+        target_weights[key] = _math_weight(view.lm_head_VH)
+    return target_weights[key]
+
+
+def _full_target(
+    target: Target, token_rows_R: torch.Tensor, full_targets: dict, target_weights: dict
+) -> NormalizedLogits:
+    """Full-vocabulary target for the given token rows, reusing rows computed for an earlier term of this chunk."""
+    cached = full_targets.get(id(target))
+    if cached is not None:
+        cached_rows, cached_target = cached
+        positions = torch.searchsorted(cached_rows, token_rows_R)
+        positions = positions.clamp_max(cached_rows.numel() - 1)
+        if torch.equal(cached_rows[positions], token_rows_R):
+            return NormalizedLogits(cached_target.logits[positions], cached_target.log_normalizer[positions])
+    parts = []
+    for coefficient, view in zip(target.coefficients, target.views):
+        logits_RV = _logits(view.hidden_NH[token_rows_R], _target_weight(view, target_weights))
+        parts.append((coefficient, NormalizedLogits(logits_RV, view.statistics.log_normalizer_N[token_rows_R])))
+    if len(parts) == 1 and parts[0][0] == 1.0:
+        normalized = parts[0][1]  # the first pass's log-normaliser: no second logsumexp over V
+    else:
+        combined_logp_RV = sum(coefficient * view.logp for coefficient, view in parts)
+        normalized = normalize(combined_logp_RV)
+    full_targets[id(target)] = (token_rows_R, normalized)
+    return normalized
+
+
+def _term_value_and_grad(
+    term: LossTerm,
+    student: NormalizedLogits,
+    token_rows_R: torch.Tensor,
+    token_ids_N: torch.Tensor,
+    full_targets: dict,
+    target_weights: dict,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One term on the rows ``token_rows_R`` (indices into N): per-token value and gradient wrt student logits."""
+    if term.divergence in FULL_VOCABULARY_DIVERGENCES:
+        target = _full_target(term.target, token_rows_R, full_targets, target_weights)
+        if term.divergence == "generalized_jsd":
+            return generalized_jsd_value_and_grad(student, target, term.beta)
+        if term.divergence == "reverse_kl":
+            return reverse_kl_value_and_grad(student, target)
+        return forward_kl_value_and_grad(student, target)
+    if term.divergence == "sampled_reverse_kl":
+        target_logprob_R = sum(
+            coefficient * view.statistics.logprob_N[token_rows_R]
+            for coefficient, view in zip(term.target.coefficients, term.target.views)
+        )
+        return sampled_reverse_kl_value_and_grad(student, token_ids_N[token_rows_R], target_logprob_R)
+    # topk_reverse_kl: the target's K logits by a gathered matmul, normalised by the first pass's log-normaliser.
+    (view,) = term.target.views
+    if term.support == "student":
+        k = min(term.topk, student.logits.shape[-1])
+        topk_ids_RK = torch.topk(student.logits, k, dim=-1, sorted=False).indices
+    else:
+        topk_ids_RK = view.statistics.topk_ids_NK[token_rows_R]
+    target_weight_VH = _target_weight(view, target_weights)
+    target_hidden_RH = view.hidden_NH[token_rows_R].detach().to(target_weight_VH.dtype)
+    target_logits_RK = torch.einsum("rh,rkh->rk", target_hidden_RH, target_weight_VH[topk_ids_RK])
+    target_topk = NormalizedLogits(target_logits_RK, view.statistics.log_normalizer_N[token_rows_R])
+    return topk_reverse_kl_value_and_grad(student, topk_ids_RK, target_topk, term.tail)

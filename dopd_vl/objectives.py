@@ -1,0 +1,413 @@
+"""The objective registry: each distillation method is one small function, chosen by name.
+
+Per optimizer step, for a method ``name`` (see ``METHODS``), the trainer runs:
+
+1. ``signals = token_signals(name, batch, options)`` for every micro-batch: a no-grad, chunked first pass over the
+   frozen views (teacher, privileged student, reference) that the method lists in ``METHODS[name].views``;
+2. ``statistics = step_statistics(name, TokenSignals.cat(all_signals), options)`` once, over the step's *global*
+   batch: concatenate every micro-batch, and gather across processes first (``step_statistics`` reads only the
+   ``[N]`` fields: ``logprob_N`` of teacher and privileged student, the teacher's ``entropy_N``, ``random_key_N``);
+3. ``loss, metrics = compute_objective(name, batch, signals, statistics, options)`` per micro-batch, then
+   ``loss.backward()``.
+
+Normalisation: the loss of a micro-batch is ``sum_n weight(regime_n) * loss_n / (|y_seq(n)| * num_sequences)``, so
+summing the micro-batch losses of a step gives the single-big-batch value ``mean over sequences of (1/|y|) sum_n``.
+Pass ``num_sequences`` = the step's sequence count over all micro-batches and processes; if the distributed backend
+*averages* gradients over W processes (DDP, DeepSpeed), pass ``num_sequences / W`` instead (or scale the loss by W).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from . import routing
+from .chunked import DEFAULT_CHUNK_SIZE, ChunkedResult, LossTerm, Target, TargetView, ViewStatistics
+from .chunked import chunked_objective, view_statistics
+
+VIEWS = ("teacher", "privileged_student", "reference")
+ESTIMATORS = ("sampled", "full")
+TOPK_SUPPORTS = ("student", "target")
+DROP_TOKENS = ("none", "high_gap", "low_gap", "random")
+
+
+@dataclass
+class MethodOptions:
+    """Knobs of the objectives, with the defaults of DOPD_METHOD.md (the trainer's config passes them through)."""
+
+    beta: float = 0.5  # generalized-JSD interpolation: gkd, opsd, and DOPD's deep_teacher regime (JS)
+    topk: int = 128  # K of the top-K reverse KL (DOPD's light and weak regimes)
+    topk_support: str = "student"  # whose top-K tokens form the support: "student" | "target"
+    topk_tail: bool = True  # one tail bucket with the remaining mass; False renormalises over K
+    beta_l: float = 0.6  # weight of light_teacher and light_self
+    beta_w: float = 0.3  # weight of weak_self
+    outlier_quantile: float = 0.95  # routing statistics ignore values above this quantile
+    normalize: str = "minmax"  # routing-signal normalisation: "minmax" | "zscore" | "none"
+    exopd_lambda: float = 1.25  # ExOPD target log T^lam R^(1 - lam), R = the initial student
+    estimator: str = "sampled"  # opd / exopd: "sampled" (policy gradient on y_n) | "full" (analytic over V)
+    teacher_privileged: bool = True  # opd: whether the teacher's prompt has p (read by the trainer, not here)
+    routing: bool = True  # DOPD ablation: False routes every token to deep_teacher
+    self_stream: bool = True  # DOPD ablation: False sends the self regimes to the teacher instead
+    drop_tokens: str = "none"  # DOPD ablation: drop the "high_gap" | "low_gap" | "random" share of tokens
+    drop_fraction: float = 0.2
+    chunk_size: int = DEFAULT_CHUNK_SIZE  # tokens per chunk of the [chunk, V] logits
+
+    def __post_init__(self):
+        choices = {
+            "topk_support": TOPK_SUPPORTS,
+            "normalize": routing.NORMALIZATIONS,
+            "estimator": ESTIMATORS,
+            "drop_tokens": DROP_TOKENS,
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"method option {name} must be one of {allowed}, got {getattr(self, name)!r}")
+        for name in ("beta", "drop_fraction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"method option {name} must be in [0, 1], got {getattr(self, name)}")
+        if not 0.0 < self.outlier_quantile <= 1.0:
+            raise ValueError(f"method option outlier_quantile must be in (0, 1], got {self.outlier_quantile}")
+        if self.topk < 1 or self.chunk_size < 1:
+            raise ValueError(f"method options topk and chunk_size must be >= 1, got {self.topk}, {self.chunk_size}")
+
+
+@dataclass
+class ObjectiveBatch:
+    """One micro-batch: every view's hidden states at the same N scored response positions, in the same order.
+
+    ``student_hidden_NH`` carries the gradient; the other views are read without it. The privileged student uses the
+    student's own ``lm_head`` (same live weights, stop-gradient). ``sequence_index_N`` maps each token to its
+    sequence in this micro-batch (``0 .. B-1``), ``sequence_lengths_B`` is ``|y|`` of each sequence and
+    ``num_sequences`` the normaliser of the whole optimizer step (see the module docstring).
+    """
+
+    student_hidden_NH: torch.Tensor
+    student_lm_head_VH: torch.Tensor
+    token_ids_N: torch.Tensor
+    sequence_index_N: torch.Tensor
+    sequence_lengths_B: torch.Tensor
+    num_sequences: float
+    teacher_hidden_NH: torch.Tensor | None = None
+    teacher_lm_head_VH: torch.Tensor | None = None
+    privileged_student_hidden_NH: torch.Tensor | None = None
+    reference_hidden_NH: torch.Tensor | None = None  # ExOPD: the initial student, frozen
+    reference_lm_head_VH: torch.Tensor | None = None
+
+    def __post_init__(self):
+        num_tokens = self.token_ids_N.shape[0]
+        per_token = ("student_hidden_NH", "sequence_index_N", "teacher_hidden_NH", "privileged_student_hidden_NH")
+        for name in per_token + ("reference_hidden_NH",):
+            tensor = getattr(self, name)
+            if tensor is not None and tensor.shape[0] != num_tokens:
+                raise ValueError(
+                    f"ObjectiveBatch.{name} has {tensor.shape[0]} rows for {num_tokens} scored response tokens: "
+                    "every view must score the same response tokens"
+                )
+        if (self.sequence_lengths_B <= 0).any() or self.num_sequences <= 0:
+            raise ValueError("ObjectiveBatch: sequence_lengths_B and num_sequences must be positive")
+
+    def token_weights_N(self) -> torch.Tensor:
+        """``1 / (|y| * num_sequences)`` per token (float64)."""
+        lengths_N = self.sequence_lengths_B.to(self.token_ids_N.device, torch.float64)[self.sequence_index_N]
+        return 1.0 / (lengths_N * float(self.num_sequences))
+
+
+@dataclass
+class TokenSignals:
+    """First-pass statistics of the frozen views of one micro-batch (or, concatenated, of the whole step)."""
+
+    teacher: ViewStatistics | None = None
+    privileged_student: ViewStatistics | None = None
+    reference: ViewStatistics | None = None
+    random_key_N: torch.Tensor | None = None  # drop_tokens="random": uniform keys, dropped above a step quantile
+
+    @property
+    def gap_N(self) -> torch.Tensor:
+        """Privilege advantage gap ``|log qT - log qS|``."""
+        return routing.privilege_gap(self.teacher.logprob_N, self.privileged_student.logprob_N)
+
+    @property
+    def has_gap(self) -> bool:
+        return self.teacher is not None and self.privileged_student is not None
+
+    @staticmethod
+    def cat(signals: list[TokenSignals]) -> TokenSignals:
+        """Concatenates micro-batches (and processes, once gathered) into the step's signals."""
+
+        def cat_field(name):
+            parts = [getattr(s, name) for s in signals]
+            if parts[0] is None:
+                return None
+            return ViewStatistics.cat(parts) if isinstance(parts[0], ViewStatistics) else torch.cat(parts)
+
+        return TokenSignals(*(cat_field(f.name) for f in dataclasses.fields(TokenSignals)))
+
+
+@dataclass(frozen=True)
+class StepStatistics:
+    """Statistics of the optimizer step's global batch that every micro-batch's objective shares."""
+
+    thresholds: routing.RoutingThresholds | None = None  # when the privileged student is scored
+    teacher_entropy_mean: float | None = None  # EOPD's gate
+    drop_cutoff: float | None = None  # DOPD's token-drop ablations: a gap (or random-key) quantile
+
+
+Objective = Callable[[ObjectiveBatch, TokenSignals, StepStatistics, MethodOptions], "tuple[torch.Tensor, dict]"]
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered method: its objective, the frozen views the trainer must score, and options it fixes."""
+
+    objective: Objective
+    views: tuple[str, ...]
+    overrides: dict = field(default_factory=dict)
+    teacher_entropy: bool = False  # the first pass also computes the teacher's entropy
+    uses_topk: bool = False  # the first pass also computes top-K ids when topk_support is "target"
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register(name: str, views: tuple[str, ...], **flags) -> Callable[[Objective], Objective]:
+    """Decorator: adds an objective to ``METHODS`` under ``name``."""
+
+    def decorate(objective: Objective) -> Objective:
+        METHODS[name] = Method(objective, views, **flags)
+        return objective
+
+    return decorate
+
+
+def _method(name: str, options: MethodOptions) -> tuple[Method, MethodOptions]:
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; choose one of {sorted(METHODS)}")
+    method = METHODS[name]
+    return method, dataclasses.replace(options, **method.overrides) if method.overrides else options
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The three calls of a training step.
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def token_signals(
+    name: str, batch: ObjectiveBatch, options: MethodOptions, generator: torch.Generator | None = None
+) -> TokenSignals:
+    """First pass (no grad): statistics of each frozen view the method needs, for one micro-batch."""
+    method, options = _method(name, options)
+    topk = options.topk if method.uses_topk and options.topk_support == "target" else 0
+    sources = {
+        "teacher": (batch.teacher_hidden_NH, batch.teacher_lm_head_VH),
+        "privileged_student": (batch.privileged_student_hidden_NH, batch.student_lm_head_VH),
+        "reference": (batch.reference_hidden_NH, batch.reference_lm_head_VH),
+    }
+    statistics = {}
+    for view in method.views:
+        hidden_NH, lm_head_VH = sources[view]
+        if hidden_NH is None or lm_head_VH is None:
+            raise ValueError(f"method {name!r} needs the {view} view: set ObjectiveBatch.{view}_hidden_NH")
+        statistics[view] = view_statistics(
+            hidden_NH,
+            lm_head_VH,
+            batch.token_ids_N,
+            entropy=method.teacher_entropy and view == "teacher",
+            topk=topk,
+            chunk_size=options.chunk_size,
+        )
+    random_key_N = None
+    if options.drop_tokens == "random":
+        random_key_N = torch.rand(batch.token_ids_N.shape[0], generator=generator).to(batch.token_ids_N.device)
+    return TokenSignals(random_key_N=random_key_N, **statistics)
+
+
+def step_statistics(name: str, signals: TokenSignals, options: MethodOptions) -> StepStatistics:
+    """Thresholds and cutoffs from the signals of the optimizer step's global batch (see the module docstring)."""
+    _, options = _method(name, options)
+    thresholds = None
+    if signals.has_gap:
+        thresholds = routing.batch_thresholds(
+            signals.gap_N,
+            signals.teacher.logprob_N.exp(),
+            signals.privileged_student.logprob_N.exp(),
+            options.outlier_quantile,
+            options.normalize,
+        )
+    teacher_entropy_mean = None
+    if signals.teacher is not None and signals.teacher.entropy_N is not None:
+        teacher_entropy_mean = signals.teacher.entropy_N.double().mean().item()
+    drop_cutoff = None
+    if options.drop_tokens == "random":
+        drop_cutoff = routing.quantile_cutoff(signals.random_key_N, 1.0 - options.drop_fraction)
+    elif options.drop_tokens != "none":
+        if not signals.has_gap:
+            raise ValueError(f"drop_tokens={options.drop_tokens!r} needs the privileged student's signals for the gap")
+        quantile = 1.0 - options.drop_fraction if options.drop_tokens == "high_gap" else options.drop_fraction
+        drop_cutoff = routing.quantile_cutoff(signals.gap_N, quantile)
+    return StepStatistics(thresholds, teacher_entropy_mean, drop_cutoff)
+
+
+def compute_objective(
+    name: str, batch: ObjectiveBatch, signals: TokenSignals, statistics: StepStatistics, options: MethodOptions
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """The micro-batch's scalar loss (differentiable wrt the student) and its metrics."""
+    method, options = _method(name, options)
+    return method.objective(batch, signals, statistics, options)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Shared pieces.
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _teacher(batch: ObjectiveBatch, signals: TokenSignals) -> TargetView:
+    return TargetView(batch.teacher_hidden_NH, batch.teacher_lm_head_VH, signals.teacher)
+
+
+def _privileged_student(batch: ObjectiveBatch, signals: TokenSignals) -> TargetView:
+    return TargetView(batch.privileged_student_hidden_NH, batch.student_lm_head_VH, signals.privileged_student)
+
+
+def _run(
+    batch: ObjectiveBatch, signals: TokenSignals, terms: list[LossTerm], options: MethodOptions, **extra: float
+) -> tuple[torch.Tensor, dict[str, float]]:
+    result = chunked_objective(
+        batch.student_hidden_NH, batch.student_lm_head_VH, batch.token_ids_N, terms, options.chunk_size
+    )
+    return result.loss, _metrics(result, terms, signals, **extra)
+
+
+def _metrics(result: ChunkedResult, terms: list[LossTerm], signals: TokenSignals, **extra: float) -> dict[str, float]:
+    """Loss per term (mean divergence over its tokens), student entropy, gap and confidence means."""
+    metrics = {"loss": result.loss.item(), "num_tokens": float(result.student_entropy_N.numel())}
+    for term in terms:
+        active_N = term.weight_N != 0
+        metrics[f"loss/{term.name}"] = result.values[term.name][active_N].double().mean().nan_to_num().item()
+    metrics["student_entropy_mean"] = result.student_entropy_N.double().mean().item()
+    if signals.teacher is not None:
+        metrics["teacher_confidence_mean"] = signals.teacher.logprob_N.exp().mean().item()
+    if signals.has_gap:
+        metrics["gap_mean"] = signals.gap_N.double().mean().item()
+        metrics["student_confidence_mean"] = signals.privileged_student.logprob_N.exp().mean().item()
+    return metrics | extra
+
+
+def _single_term(
+    name: str, divergence: str, target: Target, batch: ObjectiveBatch, signals, options: MethodOptions, **kwargs
+) -> tuple[torch.Tensor, dict[str, float]]:
+    term = LossTerm(name, divergence, target, batch.token_weights_N(), **kwargs)
+    return _run(batch, signals, [term], options)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The methods.
+# --------------------------------------------------------------------------------------------------------------------
+
+
+@register("opd", views=("teacher",))
+def opd(batch, signals, statistics, options):
+    """Vanilla on-policy distillation: per-token reverse KL to the teacher (sampled-token or full estimator)."""
+    divergence = "sampled_reverse_kl" if options.estimator == "sampled" else "reverse_kl"
+    return _single_term("reverse_kl", divergence, Target.of(_teacher(batch, signals)), batch, signals, options)
+
+
+@register("gkd", views=("teacher",))
+def gkd(batch, signals, statistics, options):
+    """GKD: generalized JSD(beta) to the teacher (0 forward KL, 1 reverse KL)."""
+    target = Target.of(_teacher(batch, signals))
+    return _single_term("generalized_jsd", "generalized_jsd", target, batch, signals, options, beta=options.beta)
+
+
+@register("opsd", views=("privileged_student",))
+def opsd(batch, signals, statistics, options):
+    """On-policy self-distillation: JS (beta) to the privileged student, stop-gradient."""
+    target = Target.of(_privileged_student(batch, signals))
+    return _single_term("generalized_jsd", "generalized_jsd", target, batch, signals, options, beta=options.beta)
+
+
+@register("exopd", views=("teacher", "reference"))
+def exopd(batch, signals, statistics, options):
+    """ExOPD: reverse KL to the extrapolated target ``lam log T + (1 - lam) log R``, R the initial student."""
+    reference = TargetView(batch.reference_hidden_NH, batch.reference_lm_head_VH, signals.reference)
+    lam = options.exopd_lambda
+    target = Target((_teacher(batch, signals), reference), (lam, 1.0 - lam))
+    divergence = "sampled_reverse_kl" if options.estimator == "sampled" else "reverse_kl"
+    return _single_term("reverse_kl", divergence, target, batch, signals, options)
+
+
+@register("eopd", views=("teacher",), teacher_entropy=True)
+def eopd(batch, signals, statistics, options):
+    """EOPD: reverse KL on every token, plus forward KL where the teacher's entropy is above the step mean."""
+    weights_N = batch.token_weights_N()
+    high_entropy_N = signals.teacher.entropy_N.double() > statistics.teacher_entropy_mean
+    teacher = Target.of(_teacher(batch, signals))
+    # The reverse-KL term comes first: its full teacher logits cover the forward-KL rows, which reuse them.
+    terms = [
+        LossTerm("reverse_kl", "reverse_kl", teacher, weights_N),
+        LossTerm("forward_kl", "forward_kl", teacher, weights_N * high_entropy_N),
+    ]
+    return _run(batch, signals, terms, options, **{"fraction/forward_kl": high_entropy_N.double().mean().item()})
+
+
+@register("dopd", views=("teacher", "privileged_student"), uses_topk=True)
+def dopd(batch, signals, statistics, options):
+    """DOPD: route each token by privilege gap and confidences; see DOPD_METHOD.md for the four regimes."""
+    num_tokens = batch.token_ids_N.shape[0]
+    if options.routing:
+        regimes_N = routing.assign_regimes(
+            signals.gap_N,
+            signals.teacher.logprob_N.exp(),
+            signals.privileged_student.logprob_N.exp(),
+            statistics.thresholds,
+        )
+    else:
+        regimes_N = torch.full((num_tokens,), routing.DEEP_TEACHER, device=batch.token_ids_N.device)
+    kept_N = _kept_tokens(signals, statistics, options)
+    weights_N = batch.token_weights_N() * kept_N
+    teacher = Target.of(_teacher(batch, signals))
+    # Without routing no token is a self regime, and the privileged student may not have been scored at all.
+    use_self_stream = options.self_stream and options.routing
+    self_target = Target.of(_privileged_student(batch, signals)) if use_self_stream else teacher
+    topk = {"topk": options.topk, "support": options.topk_support, "tail": options.topk_tail}
+    regime_losses = [  # regime, divergence, target, weight, divergence options
+        ("deep_teacher", "generalized_jsd", teacher, 1.0, {"beta": options.beta}),
+        ("light_teacher", "topk_reverse_kl", teacher, options.beta_l, topk),
+        ("light_self", "topk_reverse_kl", self_target, options.beta_l, topk),
+        ("weak_self", "topk_reverse_kl", self_target, options.beta_w, topk),
+    ]
+    terms = [
+        LossTerm(regime, divergence, target, weight * weights_N * (regimes_N == routing.REGIMES.index(regime)), **kw)
+        for regime, divergence, target, weight, kw in regime_losses
+    ]
+    fractions = {
+        f"fraction/{regime}": (regimes_N == code).double().mean().item() for code, regime in enumerate(routing.REGIMES)
+    }
+    fractions["fraction/dropped"] = 1.0 - kept_N.double().mean().item()
+    return _run(batch, signals, terms, options, **fractions)
+
+
+def _kept_tokens(signals: TokenSignals, statistics: StepStatistics, options: MethodOptions) -> torch.Tensor:
+    """1 for tokens that keep their loss, 0 for the DOPD drop ablations' dropped share (their |y| is unchanged)."""
+    if options.drop_tokens == "none":
+        return torch.ones_like(signals.teacher.logprob_N, dtype=torch.float64)
+    if options.drop_tokens == "random":
+        dropped_N = signals.random_key_N.double() > statistics.drop_cutoff
+    elif options.drop_tokens == "high_gap":
+        dropped_N = signals.gap_N.double() > statistics.drop_cutoff
+    else:
+        dropped_N = signals.gap_N.double() <= statistics.drop_cutoff
+    return (~dropped_N).double()
+
+
+# The DOPD ablations of the paper, by name: DOPD with one option fixed. Routing off needs no privileged student.
+METHODS["dopd_no_routing"] = Method(dopd, ("teacher",), {"routing": False}, uses_topk=True)
+for _name, _overrides in {
+    "dopd_no_self": {"self_stream": False},
+    "dopd_drop_high_gap": {"drop_tokens": "high_gap"},
+    "dopd_drop_low_gap": {"drop_tokens": "low_gap"},
+    "dopd_drop_random": {"drop_tokens": "random"},
+}.items():
+    METHODS[_name] = Method(dopd, ("teacher", "privileged_student"), _overrides, uses_topk=True)
