@@ -67,3 +67,24 @@ def test_invalid_values_are_refused(override, message):
 def test_dangling_flag_is_an_error():
     with pytest.raises(ConfigError, match="cannot read override '--max-steps'"):
         load_config(overrides=["--max-steps"])
+
+
+def test_objective_section_from_yaml_and_overrides(tmp_path):
+    recipe = tmp_path / "mine.yaml"
+    recipe.write_text("method: opd\nobjective:\n  estimator: full\n  topk: 32\n")
+    config = load_config(str(recipe), ["objective.topk=64", "--objective.beta_l", "0.5"])
+    assert (config.method, config.objective.estimator, config.objective.topk, config.objective.beta_l) == \
+        ("opd", "full", 64, 0.5)
+    assert config.objective.beta_w == 0.3 and config.objective.outlier_quantile == 0.95  # spec defaults kept
+    with pytest.raises(ConfigError, match=r"unknown config key 'objective.topc'; did you mean 'objective.topk'"):
+        load_config(overrides=["objective.topc=3"])
+    with pytest.raises(ConfigError, match=r"objective: method option normalize must be one of"):
+        load_config(overrides=["objective.normalize=l2"])
+    with pytest.raises(ConfigError, match=r"'objective' must be a mapping"):
+        recipe.write_text("objective: 3\n")
+        load_config(str(recipe))
+
+
+def test_unknown_method_names_the_closest():
+    with pytest.raises(ConfigError, match=r"unknown method 'dopd_norouting'; did you mean 'dopd_no_routing'"):
+        load_config(overrides=["method=dopd_norouting"])
