@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from dopd_vl import __version__
 from dopd_vl.errors import DopdError
@@ -85,13 +86,49 @@ def cmd_config(args, overrides: list[str]) -> None:
     if args.fields:
         import dataclasses
 
+        from dopd_vl.config import SECTIONS
+
         docs = field_docs()
         for f in dataclasses.fields(TrainConfig):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            print(f"{f.name} = {default!r}\n    {docs.get(f.name, '')}")
+            if f.name in SECTIONS:
+                print(f"{f.name}.*\n    {docs.get(f.name, '')}")
+                section_docs = field_docs(SECTIONS[f.name])
+                for sub in dataclasses.fields(SECTIONS[f.name]):
+                    print(f"  {f.name}.{sub.name} = {sub.default!r}\n      {section_docs.get(sub.name, '')}")
+                continue
+            print(f"{f.name} = {f.default!r}\n    {docs.get(f.name, '')}")
         return
     config = load_config(args.config, overrides)
     print(yaml.safe_dump(config.to_dict(), sort_keys=False).rstrip())
+
+
+def cmd_build_data(args) -> None:
+    from pathlib import Path
+
+    from data_builders.build import format_summary
+    from data_builders.tasks import BuildOptions, build_data
+
+    def path(value):
+        return Path(value).expanduser() if value is not None else None
+
+    options = BuildOptions(
+        task=args.task, out=path(args.out), source=path(args.source), images=path(args.images),
+        annotations=path(args.annotations), format=args.format, render=args.render, split=args.split,
+        limit=args.limit, strict=args.strict, hints_file=path(args.hints_file), privileged=args.privileged,
+        box_format=args.box_format, box_units=args.box_units,
+        max_privileged_tokens=args.max_privileged_tokens or None, seed=args.seed, overwrite=args.overwrite)
+    print(format_summary(build_data(options)))
+
+
+def cmd_train(args, overrides: list[str]) -> None:
+    from dopd_vl.config import load_config
+    from dopd_vl.trainer import train
+
+    config = load_config(args.config or ("tiny" if args.pair in (None, "tiny") else None), overrides,
+                         pair=args.pair, method=args.method, data=args.data, output=args.output,
+                         max_steps=args.max_steps)
+    final = train(config, resume=args.resume)
+    print(f"student saved to {final} (metrics: {Path(config.output) / 'metrics.jsonl'})")
 
 
 def format_count(count: int) -> str:
@@ -109,9 +146,17 @@ def print_table(rows: list[tuple[str, ...]]) -> None:
             print("  ".join("-" * width for width in widths))
 
 
+class CommandListFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse measures subcommand names 2 columns short, which would push the help of a 10-letter command
+    (`build-data`) to the next line; start the help column far enough right for it."""
+
+    def __init__(self, prog):
+        super().__init__(prog)
+        self._action_max_length = len("build-data") + 6
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION, formatter_class=CommandListFormatter)
     parser.add_argument("--version", action="version", version=f"dopd-vl {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -131,6 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load weights in this dtype (default: the pair's)")
     check.add_argument("--device", default="cpu", help="torch device to load onto (default: cpu)")
 
+    train = commands.add_parser(
+        "train", help="on-policy distillation of a pair's student with DOPD or a baseline",
+        description="Distill the pair's student on its own samples: rollouts from the student's view, scoring by the "
+                    "privileged teacher and the privileged student, then the chosen objective. Any config key can be "
+                    "set as key=value or --key value (see `dopd-vl config --fields`), e.g. objective.topk=64. "
+                    "With no --data, trains on the built-in synthetic set of the pair's family (shapes for vision "
+                    "pairs, arith for text pairs). Writes <output>/metrics.jsonl, samples/step_N.html, checkpoints/ "
+                    "and, at the end, <output>/final (the student with its processor, ready for evaluation).")
+    train.add_argument("--pair", help="pair name (see `dopd-vl pairs`) or a pair YAML file (default: tiny)")
+    train.add_argument("--method", help="objective: dopd (default), opd, gkd, opsd, exopd, eopd, or a DOPD ablation "
+                                        "(dopd_no_routing, dopd_no_self, dopd_drop_high_gap, dopd_drop_low_gap, "
+                                        "dopd_drop_random)")
+    train.add_argument("--data", help="a folder written by `dopd-vl build-data` (default: the synthetic set)")
+    train.add_argument("--config", help="recipe in configs/recipes/ or a YAML file (default: the `tiny` recipe for "
+                                        "--pair tiny, else the TrainConfig defaults)")
+    train.add_argument("--output", help="run folder (default from the config: outputs/...)")
+    train.add_argument("--max-steps", type=int, help="optimizer steps (overrides the config)")
+    train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")
+
     config = commands.add_parser(
         "config", help="print a resolved training config (recipe + overrides), or every field with --fields",
         description="Resolve a training config the way `dopd-vl train` will: defaults, then the recipe or YAML "
@@ -139,6 +203,65 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--config", help="recipe name in configs/recipes/ (tiny, tiny-text, paper-text, "
                                          "paper-vision) or a YAML file")
     config.add_argument("--fields", action="store_true", help="list every config field with its default and meaning")
+
+    data = commands.add_parser(
+        "build-data", help="turn annotation files (RefCOCO, scene graphs, GSM8K, ...) into privileged records",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Turn a source in its public format into dopd-vl records: question, images, answer and the "
+                    "privileged input\n(boxes, annotations or step hints) that only the privileged teacher and "
+                    "the privileged student see.\nOutput: a `datasets` folder (save_to_disk) plus manifest.json "
+                    "(counts kept / rejected by reason, source\nhashes, options) and rejects.jsonl (id, file:line, "
+                    "reason). It is written to a temporary folder and renamed\nwhen complete. Tasks and what they "
+                    "read:\n"
+                    "  grounding    RefCOCO/+/g refs(unc|umd).p + instances.json (images: --images COCO folder);\n"
+                    "               the Hugging Face RefCOCO parquet/JSONL layout; generic JSONL of question,\n"
+                    "               answer, image and boxes [{label, bbox}] (--box-format, --box-units)\n"
+                    "  annotations  GQA (--source questions, --annotations sceneGraphs.json), Visual Genome\n"
+                    "               (question_answers.json + scene_graphs.json), CLEVR (questions + scenes.json),\n"
+                    "               ChartQA (*_human.json with tables/ and annotations/ beside it), DocVQA\n"
+                    "               (val_v1.0.json with ocr_results/ beside it)\n"
+                    "  hints        GSM8K, MATH / MATH-500, NuminaMath-CoT, OpenR1-Math (.jsonl, .json, .parquet)\n"
+                    "  shapes       generated: coloured shapes; location, colour and count questions (no --source)\n"
+                    "  arith        generated: multi-step arithmetic word problems (no --source)")
+    data.add_argument("--task", required=True, choices=["grounding", "annotations", "hints", "shapes", "arith"],
+                      help="which builder to run (see above)")
+    data.add_argument("--out", required=True, help="output folder; must not exist unless --overwrite")
+    data.add_argument("--source", help="the source file: refs(unc).p, a .parquet/.jsonl/.json file (required for "
+                                       "grounding, annotations and hints)")
+    data.add_argument("--images", help="folder the source's image paths start from (default: next to --source "
+                                       "where the format has a usual place)")
+    data.add_argument("--annotations", help="second source file: scene graphs (GQA, Visual Genome), CLEVR scenes, "
+                                            "COCO instances.json for RefCOCO (default: instances.json beside "
+                                            "--source), DocVQA OCR folder (default: ocr_results/ beside --source)")
+    data.add_argument("--format", help="source format, detected from the file when left out: grounding "
+                                       "refcoco|hf-refcoco|generic, annotations gqa|vg|clevr|chartqa|docvqa, hints "
+                                       "gsm8k|math")
+    data.add_argument("--render", choices=["text", "overlay", "both"], default="text",
+                      help="how the privileged prompt shows boxes: as Qwen3-VL JSON text, drawn on a copy of the "
+                           "image, or both (recorded in the manifest for training; default: text)")
+    data.add_argument("--split", help="keep only this split of sources that have several (RefCOCO: train, val, "
+                                      "testA, testB, test)")
+    data.add_argument("--limit", type=int, help="stop after N source records (synthetic tasks: generate N; "
+                                                "default 1000)")
+    data.add_argument("--strict", action="store_true",
+                      help="stop at the first rejected record with a non-zero exit, writing nothing")
+    data.add_argument("--hints-file", help="JSONL of {id, hints: [str]} written by a stronger model; replaces the "
+                                           "hints derived from the solutions (hints task)")
+    data.add_argument("--privileged", choices=["boxes", "annotations", "hints", "answer", "none"],
+                      help="privileged input: the task's own (default: boxes for grounding and shapes, annotations "
+                           "for annotations, hints for hints and arith), or the ablations 'answer' (the final "
+                           "answer as the only hint) and 'none'")
+    data.add_argument("--box-format", choices=["xyxy", "xywh"], default="xyxy",
+                      help="generic grounding JSONL: boxes as x1,y1,x2,y2 or x,y,width,height (default: xyxy)")
+    data.add_argument("--box-units", choices=["pixels", "relative", "relative1000"], default="pixels",
+                      help="generic grounding JSONL: box numbers in pixels, 0-1 or 0-1000 of the image size "
+                           "(default: pixels)")
+    data.add_argument("--max-privileged-tokens", type=int, default=1024,
+                      help="cut each record's privileged block to about this many Qwen tokens by dropping its last "
+                           "annotation lines, then boxes, then hints; 0 for no limit (default: 1024)")
+    data.add_argument("--seed", type=int, default=0, help="seed of the synthetic generators (default: 0)")
+    data.add_argument("--overwrite", action="store_true",
+                      help="replace an existing --out folder (only once the new build is complete)")
     return parser
 
 
@@ -148,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if extra and args.command != "config":
+    if extra and args.command not in ("config", "train"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "pairs":
@@ -157,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
             cmd_check(args)
         elif args.command == "config":
             cmd_config(args, extra)
+        elif args.command == "train":
+            cmd_train(args, extra)
+        elif args.command == "build-data":
+            cmd_build_data(args)
     except DopdError as error:
         print(f"dopd-vl {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,417 @@
+"""`dopd-vl train`: on-policy rollouts, three-view scoring and any objective of the registry.
+
+Read `train_step` top to bottom: it is the whole method. Around it, `train` sets up the run (pair, data, optimizer,
+accelerate), resumes from the newest checkpoint, loops, logs and saves.
+
+    prompts --(student view)--> rollouts y (n per prompt)
+    score y under: teacher(x, p) and student(x, p) [no grad]  -> per-token signals of the whole step -> thresholds
+    per micro-batch: student(x) [grad] -> objective (routing, divergences) -> backward;  then one optimizer step
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+
+from dopd_vl.config import TrainConfig
+from dopd_vl.errors import DopdError
+from dopd_vl.models import LoadedPair, load_pair, load_pair_spec
+from dopd_vl.objectives import (METHODS, ObjectiveBatch, StepStatistics, TokenSignals, compute_objective,
+                                step_statistics, token_signals)
+from dopd_vl.records import Record, load_records, render_messages
+from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, encode_prompts, response_hidden_states,
+                             scoring_batch)
+
+
+class TrainingError(DopdError):
+    """A run that cannot go on (a non-finite loss, a checkpoint that cannot be resumed)."""
+
+
+class StudentObjective(torch.nn.Module):
+    """Everything differentiable in a micro-batch, in one forward, so that DDP / DeepSpeed see the whole of it: the
+    student's hidden states at the response positions and the chunked objective over its `lm_head`."""
+
+    def __init__(self, student):
+        super().__init__()
+        self.student = student
+
+    def forward(self, scoring: ScoringBatch, batch: ObjectiveBatch, signals: TokenSignals,
+                statistics: StepStatistics, config: TrainConfig):
+        hidden_NH = response_hidden_states(self.student, scoring)
+        batch = dataclasses.replace(batch, student_hidden_NH=hidden_NH,
+                                    student_lm_head_VH=self.student.get_output_embeddings().weight)
+        return compute_objective(config.method, batch, signals, statistics, config.objective)
+
+
+@dataclass
+class MicroBatch:
+    """One micro-batch after rollout and the frozen views' first pass; the student's own forward comes later."""
+
+    records: list[Record]
+    rollouts: Rollouts
+    student_scoring: ScoringBatch  # the student's view: prompt without privileged input + responses
+    batch: ObjectiveBatch  # the frozen views' hidden states (student_hidden_NH is filled in by StudentObjective)
+    signals: TokenSignals
+
+
+@dataclass
+class Run:
+    config: TrainConfig
+    accelerator: object
+    pair: LoadedPair
+    model: torch.nn.Module  # StudentObjective, prepared by accelerate (DDP-wrapped with several processes)
+    reference: torch.nn.Module | None  # ExOPD's frozen initial student
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    engine: HFRolloutEngine
+    records: list[Record]
+    output: Path
+
+    @property
+    def student(self):
+        return self.pair.student
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# One optimizer step.
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    metrics: dict[str, float]
+    micro_batches: list[MicroBatch]
+    statistics: StepStatistics
+
+
+def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
+    config, accelerator = run.config, run.accelerator
+    views = METHODS[config.method].views
+    micro_size = len(records) // config.gradient_accumulation_steps
+    chunks = [records[i:i + micro_size] for i in range(0, len(records), micro_size)]
+    # The loss of a micro-batch is normalised by the step's sequence count, so micro-batch losses sum to the
+    # single-big-batch value; DDP averages gradients over processes, so each process counts its share.
+    num_sequences = len(records) * config.rollouts_per_prompt
+
+    # 1. Rollouts from the student's view, then every frozen view scores the same token ids (no grad).
+    started = time.perf_counter()
+    micro_batches = []
+    for chunk in chunks:
+        student_prompts = [render_messages(r, "student") for r in chunk]
+        privileged_prompts = [render_messages(r, "privileged") for r in chunk]
+        with accelerator.autocast():
+            rollouts = run.engine.generate(encode_prompts(run.pair.processor, student_prompts,
+                                                          enable_thinking=config.enable_thinking),
+                                           config.rollouts_per_prompt)
+        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_prompts, privileged_prompts, views,
+                                                num_sequences))
+    rollout_time = time.perf_counter() - started
+
+    # 2. Routing thresholds and other statistics over the step's global batch: all micro-batches, all processes.
+    started = time.perf_counter()
+    signals = gather_signals(accelerator, TokenSignals.cat([m.signals for m in micro_batches]))
+    statistics = step_statistics(config.method, signals, config.objective)
+
+    # 3. Per micro-batch: the student's forward with gradient, the objective, backward. One optimizer step.
+    metrics_per_micro_batch = []
+    for index, micro in enumerate(micro_batches):
+        last = index == len(micro_batches) - 1
+        # gradients are synchronised across processes once, on the last micro-batch
+        with accelerator.no_sync(run.model) if not last else contextlib.nullcontext(), accelerator.autocast():
+            loss, metrics = run.model(micro.student_scoring, micro.batch, micro.signals, statistics, config)
+            if not torch.isfinite(loss):
+                raise TrainingError(
+                    f"step {step + 1}: the loss is {loss.item()} on records "
+                    f"{', '.join(r.id for r in micro.records)}; last good checkpoint: "
+                    f"{newest_checkpoint(run.output) or 'none'}. Lower learning_rate, or use dtype=float32.")
+            accelerator.backward(loss)
+        metrics_per_micro_batch.append(metrics)
+    grad_norm = accelerator.clip_grad_norm_(run.model.parameters(), config.max_grad_norm) \
+        if config.max_grad_norm > 0 else None
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    train_time = time.perf_counter() - started
+
+    metrics = reduce_metrics(accelerator, metrics_per_micro_batch)
+    lengths = [n for m in micro_batches for n in m.rollouts.lengths]
+    metrics.update({
+        "step": step + 1, "learning_rate": run.scheduler.get_last_lr()[0],
+        "response_length_mean": sum(lengths) / len(lengths), "rollout_time": rollout_time, "train_time": train_time,
+        "tokens_per_second": sum(lengths) * accelerator.num_processes / (rollout_time + train_time),
+    })
+    if grad_norm is not None:
+        metrics["grad_norm"] = float(grad_norm)
+    return StepResult(metrics, micro_batches, statistics)
+
+
+def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, student_prompts, privileged_prompts,
+                       views: tuple[str, ...], num_sequences: int) -> MicroBatch:
+    """Hidden states of the frozen views at the response positions, and their first-pass signals."""
+    config, processor, pad_id = run.config, run.pair.processor, run.pair.tokenizer.pad_token_id
+
+    def scoring(prompts):
+        return scoring_batch(encode_prompts(processor, prompts, padding_side="right",
+                                            enable_thinking=config.enable_thinking), rollouts, pad_id)
+
+    student_scoring = scoring(student_prompts)
+    privileged_scoring = scoring(privileged_prompts)
+    teacher_scoring = privileged_scoring if config.objective.teacher_privileged else student_scoring
+    for other in (privileged_scoring, teacher_scoring):  # the views share y, so they score the same tokens
+        assert torch.equal(other.token_ids_N, student_scoring.token_ids_N), "views disagree on the response tokens"
+    hidden = {}
+    with torch.no_grad(), run.accelerator.autocast():
+        if "teacher" in views:
+            hidden["teacher_hidden_NH"] = response_hidden_states(run.pair.teacher, teacher_scoring)
+            hidden["teacher_lm_head_VH"] = run.pair.teacher.get_output_embeddings().weight
+        if "privileged_student" in views:  # the same live weights as the student, given p, no gradient
+            hidden["privileged_student_hidden_NH"] = response_hidden_states(run.student, privileged_scoring)
+        if "reference" in views:
+            hidden["reference_hidden_NH"] = response_hidden_states(run.reference, student_scoring)
+            hidden["reference_lm_head_VH"] = run.reference.get_output_embeddings().weight
+    batch = ObjectiveBatch(
+        student_hidden_NH=None, student_lm_head_VH=run.student.get_output_embeddings().weight,
+        token_ids_N=student_scoring.token_ids_N, sequence_index_N=student_scoring.rows_N,
+        sequence_lengths_B=torch.tensor(rollouts.lengths), num_sequences=num_sequences, **hidden)
+    signals = token_signals(config.method, batch, config.objective)
+    return MicroBatch(records, rollouts, student_scoring, batch, signals)
+
+
+def gather_signals(accelerator, signals: TokenSignals) -> TokenSignals:
+    """The step's signals from every process (variable token counts: pad, gather, cut)."""
+    if accelerator.num_processes == 1:
+        return signals
+
+    def gather(tensor):
+        if tensor is None:
+            return None
+        counts = accelerator.gather(torch.tensor([tensor.shape[0]], device=accelerator.device)).tolist()
+        padded = accelerator.pad_across_processes(tensor.to(accelerator.device), dim=0)
+        parts = accelerator.gather(padded).reshape(len(counts), -1, *tensor.shape[1:])
+        return torch.cat([part[:count] for part, count in zip(parts, counts)]).to(tensor.device)
+
+    def gather_view(view):
+        return None if view is None else type(view)(*(gather(t) for t in view))
+
+    return TokenSignals(gather_view(signals.teacher), gather_view(signals.privileged_student),
+                        gather_view(signals.reference), gather(signals.random_key_N))
+
+
+def reduce_metrics(accelerator, metrics_list: list[dict[str, float]]) -> dict[str, float]:
+    """Token-weighted means over micro-batches and processes; `loss` is the step's total."""
+    keys = sorted({k for m in metrics_list for k in m if k != "num_tokens"})
+    sums = torch.zeros(len(keys) + 2, dtype=torch.float64, device=accelerator.device)
+    for metrics in metrics_list:
+        tokens = metrics["num_tokens"]
+        for i, key in enumerate(keys):
+            sums[i] += metrics.get(key, 0.0) * (1.0 if key == "loss" else tokens)
+        sums[-2] += tokens
+    sums[-1] = 1.0
+    sums = accelerator.reduce(sums, reduction="sum") if accelerator.num_processes > 1 else sums
+    tokens, processes = sums[-2].item(), sums[-1].item()
+    out = {key: sums[i].item() / (processes if key == "loss" else tokens) for i, key in enumerate(keys)}
+    out["num_tokens"] = tokens
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The run: setup, data order, checkpoints, the loop.
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def step_records(records: list[Record], step: int, config: TrainConfig, rank: int, world: int) -> list[Record]:
+    """This process's prompts of a step: a seeded permutation per epoch over the records, consumed in order, so the
+    data order depends only on (seed, step) and a resumed run sees what the uninterrupted one saw."""
+    per_step = config.prompts_per_step
+    chosen = []
+    for position in range(step * per_step, (step + 1) * per_step):
+        epoch, index = divmod(position, len(records))
+        order = list(range(len(records)))
+        random.Random(config.seed * 1_000_003 + epoch).shuffle(order)
+        chosen.append(records[order[index]])
+    share = per_step // world
+    return chosen[rank * share:(rank + 1) * share]
+
+
+def training_records(config: TrainConfig, vision: bool, cache: Path) -> list[Record]:
+    """The records of `config.data`, or the built-in synthetic set of the pair's family (built once, cached)."""
+    if config.data:
+        return load_records(config.data)
+    from data_builders.synthetic import build_synthetic
+
+    task = "shapes" if vision else "arith"
+    folder = cache / "data" / f"{task}-n{config.data_size}-seed{config.seed}"
+    return load_records(build_synthetic(task, folder, config.data_size, config.seed, show_progress=False))
+
+
+def checkpoint_dir(output: Path) -> Path:
+    return output / "checkpoints"
+
+
+def newest_checkpoint(output: Path) -> Path | None:
+    """The newest complete checkpoint (incomplete ones are hidden `.step-*` folders until renamed)."""
+    folder = checkpoint_dir(output)
+    done = sorted(folder.glob("step-*")) if folder.is_dir() else []
+    return done[-1] if done else None
+
+
+def save_checkpoint(run: Run, step: int) -> Path:
+    """Student (save_pretrained + processor) and accelerate state (optimizer, scheduler, RNG of every process),
+    written to a hidden folder and renamed when every process has finished."""
+    accelerator = run.accelerator
+    final = checkpoint_dir(run.output) / f"step-{step:08d}"
+    staging = checkpoint_dir(run.output) / f".step-{step:08d}.partial"
+    if accelerator.is_main_process:
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(staging / "state"))
+    if accelerator.is_main_process:
+        save_student(run, staging / "student")
+        (staging / "trainer_state.json").write_text(json.dumps({"step": step}))
+        staging.rename(final)
+    accelerator.wait_for_everyone()
+    return final
+
+
+def save_student(run: Run, folder: Path) -> None:
+    student = run.accelerator.unwrap_model(run.model).student
+    student.save_pretrained(folder)
+    run.pair.processor.save_pretrained(folder)
+
+
+def make_accelerator(config: TrainConfig, vision: bool):
+    from accelerate import Accelerator
+    from accelerate.utils import DistributedDataParallelKwargs
+
+    # A vision student's tower is unused on text-only prompts: let DDP tolerate parameters without gradients.
+    handlers = [DistributedDataParallelKwargs(find_unused_parameters=vision)]
+    return Accelerator(mixed_precision="bf16" if config.bf16 else "no", kwargs_handlers=handlers)
+
+
+def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
+    from transformers import get_cosine_schedule_with_warmup
+
+    spec = load_pair_spec(config.pair, teacher=config.teacher, student=config.student)
+    accelerator = make_accelerator(config, spec.is_vision)
+    torch.manual_seed(config.seed)
+    output = Path(config.output)
+    with accelerator.main_process_first():  # one process builds the tiny pair and the synthetic data
+        pair = load_pair(spec, dtype=config.dtype, device=accelerator.device)
+        from dopd_vl.tiny import cache_dir
+
+        records = training_records(config, spec.is_vision, cache_dir())
+    if len(records) < 1:
+        raise TrainingError(f"no training records in {config.data}")
+    share = accelerator.num_processes * config.gradient_accumulation_steps
+    if config.prompts_per_step % share:
+        raise TrainingError(f"prompts_per_step ({config.prompts_per_step}) must be divisible by processes x "
+                            f"gradient_accumulation_steps ({accelerator.num_processes} x "
+                            f"{config.gradient_accumulation_steps})")
+    reference = None
+    if "reference" in METHODS[config.method].views:  # ExOPD: the initial student, frozen
+        import copy
+
+        reference = copy.deepcopy(pair.student).eval().requires_grad_(False)
+    if config.gradient_checkpointing:
+        pair.student.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    pair.student.train()
+    model = StudentObjective(pair.student)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.max_steps)
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    pair.student = accelerator.unwrap_model(model).student
+    engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
+    run = Run(config, accelerator, pair, model, reference, optimizer, scheduler, engine, records, output)
+
+    start = 0
+    checkpoint = newest_checkpoint(output) if resume else None
+    if resume and checkpoint is None:
+        accelerator.print(f"--resume: no checkpoint in {checkpoint_dir(output)}; starting from step 0")
+    if checkpoint is not None:
+        accelerator.load_state(str(checkpoint / "state"))
+        start = json.loads((checkpoint / "trainer_state.json").read_text())["step"]
+        accelerator.print(f"resumed from {checkpoint} (step {start})")
+    elif output.exists() and any(output.iterdir()) and not resume:
+        raise TrainingError(f"{output} already holds a run; pass --resume to continue it or choose another "
+                            "--output")
+    return run, start
+
+
+def train(config: TrainConfig, resume: bool = False) -> Path:
+    """Run `config` to `max_steps`; returns the folder of the final student (`<output>/final`)."""
+    from tqdm.auto import tqdm
+
+    run, start = setup(config, resume)
+    accelerator, output = run.accelerator, run.output
+    if accelerator.is_main_process:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+        keep_metrics_until(output / "metrics.jsonl", start)
+    writer = tensorboard_writer(output) if accelerator.is_main_process else None
+    progress = tqdm(range(start, config.max_steps), initial=start, total=config.max_steps, desc="train",
+                    disable=not accelerator.is_main_process, dynamic_ncols=True)
+    for step in progress:
+        records = step_records(run.records, step, config, accelerator.process_index, accelerator.num_processes)
+        result = train_step(run, step, records)
+        metrics = result.metrics
+        if accelerator.is_main_process:
+            progress.set_postfix(progress_fields(metrics), refresh=False)
+            if (step + 1) % config.logging_steps == 0 or step + 1 == config.max_steps:
+                with open(output / "metrics.jsonl", "a") as log:
+                    log.write(json.dumps(metrics) + "\n")
+                if writer is not None:
+                    for key, value in metrics.items():
+                        writer.add_scalar(key, value, step + 1)
+            if config.sample_every and (step + 1) % config.sample_every == 0:
+                from dopd_vl.samples import write_samples
+
+                write_samples(output / "samples" / f"step_{step + 1}.html", run.pair.tokenizer,
+                              result.micro_batches[0], result.statistics, step + 1)
+        if config.save_steps and (step + 1) % config.save_steps == 0 and step + 1 < config.max_steps:
+            save_checkpoint(run, step + 1)
+    final = output / "final"
+    if accelerator.is_main_process:
+        staging = output / ".final.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        save_student(run, staging)
+        shutil.rmtree(final, ignore_errors=True)
+        staging.rename(final)
+    accelerator.wait_for_everyone()
+    if writer is not None:
+        writer.close()
+    return final
+
+
+def progress_fields(metrics: dict[str, float]) -> dict[str, str]:
+    fields = {"loss": f"{metrics['loss']:.4f}"}
+    for key, value in metrics.items():
+        if key.startswith("fraction/") and key != "fraction/dropped":
+            fields[key.split("/", 1)[1][:8]] = f"{value:.2f}"
+    fields["tok/s"] = f"{metrics['tokens_per_second']:.0f}"
+    return fields
+
+
+def keep_metrics_until(path: Path, step: int) -> None:
+    """On resume, drop the log lines of steps after the checkpoint: they are about to be run again."""
+    if not path.exists():
+        return
+    lines = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
+    path.write_text("".join(line + "\n" for line in lines))
+
+
+def tensorboard_writer(output: Path):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is optional
+        return None
+    return SummaryWriter(str(output / "tensorboard"))
