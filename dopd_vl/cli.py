@@ -124,8 +124,12 @@ def cmd_train(args, overrides: list[str]) -> None:
     from dopd_vl.config import load_config
     from dopd_vl.trainer import train
 
-    config = load_config(args.config or ("tiny" if args.pair in (None, "tiny") else None), overrides,
-                         pair=args.pair, method=args.method, data=args.data, output=args.output,
+    from dopd_vl.config import recipe_names
+
+    pair = args.pair or "tiny"
+    recipe = args.config or (pair if pair in recipe_names() else None)  # tiny and tiny-text have CPU recipes
+    config = load_config(recipe, overrides,
+                         pair=pair, method=args.method, data=args.data, output=args.output,
                          max_steps=args.max_steps)
     final = train(config, resume=args.resume)
     print(f"student saved to {final} (metrics: {Path(config.output) / 'metrics.jsonl'})")
@@ -189,8 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(dopd_no_routing, dopd_no_self, dopd_drop_high_gap, dopd_drop_low_gap, "
                                         "dopd_drop_random)")
     train.add_argument("--data", help="a folder written by `dopd-vl build-data` (default: the synthetic set)")
-    train.add_argument("--config", help="recipe in configs/recipes/ or a YAML file (default: the `tiny` recipe for "
-                                        "--pair tiny, else the TrainConfig defaults)")
+    train.add_argument("--config", help="recipe in configs/recipes/ or a YAML file (default: the recipe named like "
+                                        "the pair if there is one, i.e. tiny and tiny-text, else the TrainConfig "
+                                        "defaults)")
     train.add_argument("--output", help="run folder (default from the config: outputs/...)")
     train.add_argument("--max-steps", type=int, help="optimizer steps (overrides the config)")
     train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")

@@ -27,7 +27,7 @@ from dopd_vl.errors import DopdError
 from dopd_vl.models import LoadedPair, load_pair, load_pair_spec
 from dopd_vl.objectives import (METHODS, ObjectiveBatch, StepStatistics, TokenSignals, compute_objective,
                                 step_statistics, token_signals)
-from dopd_vl.records import Record, load_records, render_messages
+from dopd_vl.records import Record, load_records, render_messages, render_options
 from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, encode_prompts, response_hidden_states,
                              scoring_batch)
 
@@ -74,6 +74,7 @@ class Run:
     scheduler: object
     engine: HFRolloutEngine
     records: list[Record]
+    render: dict  # how the privileged prompt shows boxes (as text, drawn on the image, or both): the build's choice
     output: Path
 
     @property
@@ -107,7 +108,7 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     micro_batches = []
     for chunk in chunks:
         student_prompts = [render_messages(r, "student") for r in chunk]
-        privileged_prompts = [render_messages(r, "privileged") for r in chunk]
+        privileged_prompts = [render_messages(r, "privileged", **run.render) for r in chunk]
         with accelerator.autocast():
             rollouts = run.engine.generate(encode_prompts(run.pair.processor, student_prompts,
                                                           enable_thinking=config.enable_thinking),
@@ -242,15 +243,17 @@ def step_records(records: list[Record], step: int, config: TrainConfig, rank: in
     return chosen[rank * share:(rank + 1) * share]
 
 
-def training_records(config: TrainConfig, vision: bool, cache: Path) -> list[Record]:
-    """The records of `config.data`, or the built-in synthetic set of the pair's family (built once, cached)."""
-    if config.data:
-        return load_records(config.data)
-    from data_builders.synthetic import build_synthetic
+def training_data(config: TrainConfig, vision: bool, cache: Path) -> tuple[list[Record], dict]:
+    """The records of `config.data` (or of the built-in synthetic set of the pair's family, built once and cached)
+    and the build's rendering options."""
+    folder = config.data
+    if not folder:
+        from data_builders.synthetic import build_synthetic
 
-    task = "shapes" if vision else "arith"
-    folder = cache / "data" / f"{task}-n{config.data_size}-seed{config.seed}"
-    return load_records(build_synthetic(task, folder, config.data_size, config.seed, show_progress=False))
+        task = "shapes" if vision else "arith"
+        folder = build_synthetic(task, cache / "data" / f"{task}-n{config.data_size}-seed{config.seed}",
+                                 config.data_size, config.seed, show_progress=False)
+    return load_records(folder), render_options(folder)
 
 
 def checkpoint_dir(output: Path) -> Path:
@@ -309,7 +312,7 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
         pair = load_pair(spec, dtype=config.dtype, device=accelerator.device)
         from dopd_vl.tiny import cache_dir
 
-        records = training_records(config, spec.is_vision, cache_dir())
+        records, render = training_data(config, spec.is_vision, cache_dir())
     if len(records) < 1:
         raise TrainingError(f"no training records in {config.data}")
     share = accelerator.num_processes * config.gradient_accumulation_steps
@@ -331,7 +334,7 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     pair.student = accelerator.unwrap_model(model).student
     engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
-    run = Run(config, accelerator, pair, model, reference, optimizer, scheduler, engine, records, output)
+    run = Run(config, accelerator, pair, model, reference, optimizer, scheduler, engine, records, render, output)
 
     start = 0
     checkpoint = newest_checkpoint(output) if resume else None
