@@ -75,7 +75,8 @@ class HFRolloutEngine:
         was_training = self.model.training
         self.model.eval()
         try:
-            output_BT = self.model.generate(**prompt_inputs, num_return_sequences=per_prompt, use_cache=True,
+            inputs = {key: value.to(self.model.device) for key, value in prompt_inputs.items()}
+            output_BT = self.model.generate(**inputs, num_return_sequences=per_prompt, use_cache=True,
                                             **self.sampling)
         finally:
             self.model.train(was_training)
@@ -157,5 +158,7 @@ def image_counts(prompt_inputs: dict[str, torch.Tensor], grid_key: str) -> list[
 
 def response_hidden_states(model, batch: ScoringBatch) -> torch.Tensor:
     """Final-layer hidden states `[N, H]` at the positions that predict the response tokens; no logits computed."""
-    hidden_BTH = model.model(**batch.inputs, use_cache=False).last_hidden_state
-    return hidden_BTH[batch.rows_N, batch.positions_N]
+    device = model.device
+    inputs = {key: value.to(device) for key, value in batch.inputs.items()}
+    hidden_BTH = model.model(**inputs, use_cache=False).last_hidden_state
+    return hidden_BTH[batch.rows_N.to(device), batch.positions_N.to(device)]

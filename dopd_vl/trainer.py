@@ -179,10 +179,11 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, stud
         if "reference" in views:
             hidden["reference_hidden_NH"] = response_hidden_states(run.reference, student_scoring)
             hidden["reference_lm_head_VH"] = run.reference.get_output_embeddings().weight
+    device = run.accelerator.device
     batch = ObjectiveBatch(
         student_hidden_NH=None, student_lm_head_VH=run.student.get_output_embeddings().weight,
-        token_ids_N=student_scoring.token_ids_N, sequence_index_N=student_scoring.rows_N,
-        sequence_lengths_B=torch.tensor(rollouts.lengths), num_sequences=num_sequences, **hidden)
+        token_ids_N=student_scoring.token_ids_N.to(device), sequence_index_N=student_scoring.rows_N.to(device),
+        sequence_lengths_B=torch.tensor(rollouts.lengths, device=device), num_sequences=num_sequences, **hidden)
     signals = token_signals(config.method, batch, config.objective)
     return MicroBatch(records, rollouts, student_scoring, batch, signals)
 
