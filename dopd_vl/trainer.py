@@ -10,7 +10,6 @@ accelerate), resumes from the newest checkpoint, loops, logs and saves.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import random
@@ -123,21 +122,22 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     statistics = step_statistics(config.method, signals, config.objective)
 
     # 3. Per micro-batch: the student's forward with gradient, the objective, backward. One optimizer step.
+    # `accumulate` synchronises gradients across processes once, on the step's last micro-batch.
     metrics_per_micro_batch = []
-    for index, micro in enumerate(micro_batches):
-        last = index == len(micro_batches) - 1
-        # gradients are synchronised across processes once, on the last micro-batch
-        with accelerator.no_sync(run.model) if not last else contextlib.nullcontext(), accelerator.autocast():
+    for micro in micro_batches:
+        with accelerator.accumulate(run.model), accelerator.autocast():
             loss, metrics = run.model(micro.student_scoring, micro.batch, micro.signals, statistics, config)
             if not torch.isfinite(loss):
                 raise TrainingError(
                     f"step {step + 1}: the loss is {loss.item()} on records "
                     f"{', '.join(r.id for r in micro.records)}; last good checkpoint: "
                     f"{newest_checkpoint(run.output) or 'none'}. Lower learning_rate, or use dtype=float32.")
-            accelerator.backward(loss)
+            # accelerate (and DeepSpeed) divide by the accumulation steps; the loss is already normalised
+            accelerator.backward(loss * config.gradient_accumulation_steps)
         metrics_per_micro_batch.append(metrics)
-    grad_norm = accelerator.clip_grad_norm_(run.model.parameters(), config.max_grad_norm) \
-        if config.max_grad_norm > 0 else None
+    grad_norm = None  # DeepSpeed clips inside its step (gradient_clipping in its config) and reports no norm
+    if config.max_grad_norm > 0 and not is_deepspeed(accelerator):
+        grad_norm = accelerator.clip_grad_norm_(run.model.parameters(), config.max_grad_norm)
     run.optimizer.step()
     run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
@@ -293,13 +293,34 @@ def save_student(run: Run, folder: Path) -> None:
     run.pair.processor.save_pretrained(folder)
 
 
+def is_deepspeed(accelerator) -> bool:
+    return accelerator.state.deepspeed_plugin is not None
+
+
 def make_accelerator(config: TrainConfig, vision: bool):
+    """accelerate for devices and processes: plain, DDP (`accelerate launch`), or DeepSpeed ZeRO-2 (`accelerate launch
+    --config_file configs/accelerate/zero2.yaml`); the teacher stays outside, in inference mode, on every device."""
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs
 
     # A vision student's tower is unused on text-only prompts: let DDP tolerate parameters without gradients.
     handlers = [DistributedDataParallelKwargs(find_unused_parameters=vision)]
-    return Accelerator(mixed_precision="bf16" if config.bf16 else "no", kwargs_handlers=handlers)
+    accelerator = Accelerator(mixed_precision="bf16" if config.bf16 else "no", kwargs_handlers=handlers,
+                              gradient_accumulation_steps=config.gradient_accumulation_steps)
+    if is_deepspeed(accelerator):
+        plugin = accelerator.state.deepspeed_plugin
+        if plugin.zero_stage == 3:
+            raise TrainingError(
+                "DeepSpeed ZeRO-3 shards the student's lm_head, which the chunked objective reads directly; it is "
+                "not supported yet. Use ZeRO-2 (configs/accelerate/zero2.yaml): the student's optimizer state and "
+                "gradients are sharded and the frozen teacher is replicated in inference mode.")
+        # DeepSpeed's batch bookkeeping: sequences per micro-batch on one process, and the accumulation steps.
+        sequences = config.prompts_per_step // (accelerator.num_processes * config.gradient_accumulation_steps)
+        plugin.deepspeed_config["train_micro_batch_size_per_gpu"] = max(1, sequences) * config.rollouts_per_prompt
+        plugin.deepspeed_config["gradient_accumulation_steps"] = config.gradient_accumulation_steps
+        plugin.deepspeed_config["gradient_clipping"] = config.max_grad_norm
+        plugin.deepspeed_config.pop("train_batch_size", None)
+    return accelerator
 
 
 def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
@@ -332,7 +353,9 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
     model = StudentObjective(pair.student)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.max_steps)
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    # The schedule counts optimizer steps: kept out of accelerate's wrapper, which would step it once per process.
+    accelerator.register_for_checkpointing(scheduler)
     pair.student = accelerator.unwrap_model(model).student
     engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
     run = Run(config, accelerator, pair, model, reference, optimizer, scheduler, engine, records, render, output)

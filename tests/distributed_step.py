@@ -1,5 +1,6 @@
-"""One training step of the tiny text pair under `accelerate launch` (run by test_trainer.py with 1 and 2 processes):
-the same global batch and fixed rollouts; writes the step's metrics and the updated student weights."""
+"""Two training steps of the tiny text pair under `accelerate launch` (run by test_trainer.py with 1 and 2 processes,
+plain or DeepSpeed ZeRO-2): the same global batches and fixed rollouts; writes each step's metrics and the first
+step's gradients where they live in `.grad` (not under DeepSpeed, which keeps them in its own buffers)."""
 
 import sys
 from pathlib import Path
@@ -14,22 +15,27 @@ from dopd_vl.trainer import setup, step_records, train_step  # noqa: E402
 
 out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
-config = load_config(overrides=["pair=tiny-text", f"output={out / 'run'}", *FAST, "prompts_per_step=8"])
+config = load_config(overrides=["pair=tiny-text", f"output={out / 'run'}", *FAST, "prompts_per_step=8",
+                                "learning_rate=1e-3", "warmup_steps=1", "max_steps=4", *sys.argv[2:]])
 run, _ = setup(config, resume=False)
 accelerator = run.accelerator
-records = step_records(run.records, 0, config, accelerator.process_index, accelerator.num_processes)
-run.engine = ReplayEngine([records])
 gradients = []
 zero_grad = run.optimizer.zero_grad
 
 
 def capture_then_zero(*args, **kwargs):  # the step's (all-reduced) gradients, just before they are cleared
-    gradients.extend(p.grad.detach().clone() for p in run.student.parameters())
+    if not gradients:
+        gradients.extend(p.grad.detach().clone() for p in run.student.parameters() if p.grad is not None)
     zero_grad(*args, **kwargs)
 
 
 run.optimizer.zero_grad = capture_then_zero
-result = train_step(run, 0, records)
+metrics = []
+for step in range(2):
+    records = step_records(run.records, step, config, accelerator.process_index, accelerator.num_processes)
+    size = len(records) // config.gradient_accumulation_steps
+    run.engine = ReplayEngine([records[i:i + size] for i in range(0, len(records), size)])
+    metrics.append(train_step(run, step, records).metrics)
 if accelerator.is_main_process:
-    torch.save({"metrics": result.metrics, "gradients": gradients}, out / "result.pt")
+    torch.save({"metrics": metrics, "gradients": gradients}, out / "result.pt")
 accelerator.wait_for_everyone()

@@ -143,24 +143,59 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run_bit_for_bit(tmp_path):
     assert not list((killed / "checkpoints").glob(".*"))  # no partial checkpoint left behind visible as complete
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="gloo on CPU")
-def test_two_processes_match_one(tmp_path):
+def launch_steps(out, processes, *launch_options, overrides=()):
+    """tests/distributed_step.py under `accelerate launch` on the CPU; returns its metrics and gradients."""
     script = Path(__file__).with_name("distributed_step.py")
-    outputs = {}
-    for processes in (1, 2):
-        out = tmp_path / f"p{processes}"
-        command = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", str(processes),
-                   "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", str(script), str(out)]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                                env=dict(os.environ, OMP_NUM_THREADS="1"))
-        assert result.returncode == 0, result.stderr[-3000:]
-        outputs[processes] = torch.load(out / "result.pt")
-    one, two = outputs[1], outputs[2]
-    assert two["metrics"]["num_tokens"] == one["metrics"]["num_tokens"]
-    assert two["metrics"]["loss"] == pytest.approx(one["metrics"]["loss"], rel=1e-5)
-    for key in ("fraction/deep_teacher", "fraction/light_teacher", "fraction/light_self", "fraction/weak_self"):
-        assert two["metrics"][key] == pytest.approx(one["metrics"][key], abs=1e-9)
-    scale = max(g.abs().max().item() for g in one["gradients"])
-    assert len(one["gradients"]) == len(two["gradients"]) > 0
-    for a, b in zip(one["gradients"], two["gradients"]):
+    command = [sys.executable, "-m", "accelerate.commands.launch", *launch_options, "--num_processes",
+               str(processes), "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+               str(script), str(out), *overrides]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900,
+                            env=dict(os.environ, OMP_NUM_THREADS="1", DS_ACCELERATOR="cpu"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return torch.load(out / "result.pt")
+
+
+def assert_same_steps(expected, actual):
+    for one, other in zip(expected["metrics"], actual["metrics"]):
+        assert other["num_tokens"] == one["num_tokens"]
+        assert other["learning_rate"] == pytest.approx(one["learning_rate"], rel=1e-9)  # one schedule step per step
+        assert other["loss"] == pytest.approx(one["loss"], rel=1e-4)
+        for key in ("fraction/deep_teacher", "fraction/light_teacher", "fraction/light_self", "fraction/weak_self"):
+            assert other[key] == pytest.approx(one[key], abs=1e-9)  # routing over the global batch
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory):
+    return launch_steps(tmp_path_factory.mktemp("one"), 1, "--cpu")
+
+
+def test_two_processes_match_one(tmp_path, one_process):
+    two = launch_steps(tmp_path / "two", 2, "--cpu")
+    assert_same_steps(one_process, two)
+    lrs = [m["learning_rate"] for m in one_process["metrics"]]
+    assert lrs[0] == pytest.approx(1e-3) and lrs[1] < lrs[0]  # warm-up then cosine, counted in optimizer steps
+    scale = max(g.abs().max().item() for g in one_process["gradients"])
+    assert len(one_process["gradients"]) == len(two["gradients"]) > 0
+    for a, b in zip(one_process["gradients"], two["gradients"]):
         torch.testing.assert_close(b, a, atol=1e-5 * scale, rtol=1e-4)
+
+
+def test_deepspeed_zero2_two_processes_match_one(tmp_path, one_process):
+    pytest.importorskip("deepspeed")
+    config_file = Path(__file__).parents[1] / "configs" / "deepspeed" / "zero2.json"
+    zero2 = launch_steps(tmp_path / "zero2", 2, "--use_deepspeed", "--deepspeed_config_file", str(config_file),
+                         overrides=["gradient_accumulation_steps=2"])
+    assert_same_steps(one_process, zero2)
+
+
+def test_deepspeed_zero3_is_refused_with_the_reason(tmp_path):
+    pytest.importorskip("deepspeed")
+    config_file = Path(__file__).parents[1] / "configs" / "deepspeed" / "zero3.json"
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--use_deepspeed", "--deepspeed_config_file",
+               str(config_file), "--num_processes", "1", "--num_machines", "1", "--mixed_precision", "no",
+               "--dynamo_backend", "no", "-m", "dopd_vl.cli", "train", "--pair", "tiny-text", "--output",
+               str(tmp_path / "run"), *FAST]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, OMP_NUM_THREADS="1", DS_ACCELERATOR="cpu"))
+    assert result.returncode != 0
+    assert "ZeRO-3 shards the student's lm_head" in result.stderr and "zero2.yaml" in result.stderr
