@@ -10,8 +10,10 @@ accelerate), resumes from the newest checkpoint, loops, logs and saves.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import random
 import shutil
 import time
@@ -184,7 +186,8 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, stud
         student_hidden_NH=None, student_lm_head_VH=run.student.get_output_embeddings().weight,
         token_ids_N=student_scoring.token_ids_N.to(device), sequence_index_N=student_scoring.rows_N.to(device),
         sequence_lengths_B=torch.tensor(rollouts.lengths, device=device), num_sequences=num_sequences, **hidden)
-    signals = token_signals(config.method, batch, config.objective)
+    with full_lm_head(run):
+        signals = token_signals(config.method, batch, config.objective)
     return MicroBatch(records, rollouts, student_scoring, batch, signals)
 
 
@@ -279,8 +282,8 @@ def save_checkpoint(run: Run, step: int) -> Path:
         staging.mkdir(parents=True)
     accelerator.wait_for_everyone()
     accelerator.save_state(str(staging / "state"))
+    save_student(run, staging / "student")
     if accelerator.is_main_process:
-        save_student(run, staging / "student")
         (staging / "trainer_state.json").write_text(json.dumps({"step": step}))
         staging.rename(final)
     accelerator.wait_for_everyone()
@@ -288,13 +291,37 @@ def save_checkpoint(run: Run, step: int) -> Path:
 
 
 def save_student(run: Run, folder: Path) -> None:
-    student = run.accelerator.unwrap_model(run.model).student
-    student.save_pretrained(folder)
-    run.pair.processor.save_pretrained(folder)
+    """The student as a `save_pretrained` folder with its processor (call on every process: under ZeRO-3 the
+    weights are gathered from all of them)."""
+    state = run.accelerator.get_state_dict(run.model)  # whole weights, also from ZeRO-3 shards
+    if run.accelerator.is_main_process:
+        student_state = {k.removeprefix("student."): v for k, v in state.items()}
+        run.accelerator.unwrap_model(run.model).student.save_pretrained(folder, state_dict=student_state)
+        run.pair.processor.save_pretrained(folder)
+
+
+def cpu_only() -> bool:
+    """No GPU: tell accelerate, so that several processes (torchrun) are seen as multi-CPU data parallelism. Not
+    under DeepSpeed, which accelerate would then switch off."""
+    return not torch.cuda.is_available() and os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() != "true"
 
 
 def is_deepspeed(accelerator) -> bool:
     return accelerator.state.deepspeed_plugin is not None
+
+
+def is_zero3(accelerator) -> bool:
+    return is_deepspeed(accelerator) and accelerator.state.deepspeed_plugin.zero_stage == 3
+
+
+def full_lm_head(run: Run):
+    """A context in which the student's lm_head weight is whole: ZeRO-3 partitions it between uses, and the
+    first pass reads it outside any module's forward (no gradient there)."""
+    if not is_zero3(run.accelerator):
+        return contextlib.nullcontext()
+    import deepspeed
+
+    return deepspeed.zero.GatheredParameters([run.student.get_output_embeddings().weight], modifier_rank=None)
 
 
 def make_accelerator(config: TrainConfig, vision: bool):
@@ -306,14 +333,16 @@ def make_accelerator(config: TrainConfig, vision: bool):
     # A vision student's tower is unused on text-only prompts: let DDP tolerate parameters without gradients.
     handlers = [DistributedDataParallelKwargs(find_unused_parameters=vision)]
     accelerator = Accelerator(mixed_precision="bf16" if config.bf16 else "no", kwargs_handlers=handlers,
-                              gradient_accumulation_steps=config.gradient_accumulation_steps)
+                              gradient_accumulation_steps=config.gradient_accumulation_steps, cpu=cpu_only())
+    import torch.distributed as dist
+
+    if dist.is_initialized() and dist.get_world_size() != accelerator.num_processes:
+        raise TrainingError(
+            f"{dist.get_world_size()} processes were launched but accelerate sees {accelerator.num_processes}: "
+            "accelerate runs DeepSpeed on CPUs in one process only. Use one process, or plain data parallelism "
+            "(torchrun --nproc_per_node N -m dopd_vl.cli train ...) on CPUs.")
     if is_deepspeed(accelerator):
         plugin = accelerator.state.deepspeed_plugin
-        if plugin.zero_stage == 3:
-            raise TrainingError(
-                "DeepSpeed ZeRO-3 shards the student's lm_head, which the chunked objective reads directly; it is "
-                "not supported yet. Use ZeRO-2 (configs/accelerate/zero2.yaml): the student's optimizer state and "
-                "gradients are sharded and the frozen teacher is replicated in inference mode.")
         # DeepSpeed's batch bookkeeping: sequences per micro-batch on one process, and the accumulation steps.
         sequences = config.prompts_per_step // (accelerator.num_processes * config.gradient_accumulation_steps)
         plugin.deepspeed_config["train_micro_batch_size_per_gpu"] = max(1, sequences) * config.rollouts_per_prompt
@@ -326,15 +355,20 @@ def make_accelerator(config: TrainConfig, vision: bool):
 def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
     from transformers import get_cosine_schedule_with_warmup
 
+    from accelerate import PartialState
+
+    from dopd_vl.tiny import cache_dir
+
     spec = load_pair_spec(config.pair, teacher=config.teacher, student=config.student)
+    state = PartialState(cpu=cpu_only())
+    output = Path(config.output)
+    # The models load before the Accelerator exists, so that DeepSpeed ZeRO-3 does not shard them while they load:
+    # the frozen teacher stays whole on every process, and `prepare` shards the student.
+    with state.main_process_first():  # one process builds the tiny pair and the synthetic data
+        pair = load_pair(spec, dtype=config.dtype, device=state.device)
+        records, render = training_data(config, spec.is_vision, cache_dir())
     accelerator = make_accelerator(config, spec.is_vision)
     torch.manual_seed(config.seed)
-    output = Path(config.output)
-    with accelerator.main_process_first():  # one process builds the tiny pair and the synthetic data
-        pair = load_pair(spec, dtype=config.dtype, device=accelerator.device)
-        from dopd_vl.tiny import cache_dir
-
-        records, render = training_data(config, spec.is_vision, cache_dir())
     if len(records) < 1:
         raise TrainingError(f"no training records in {config.data}")
     share = accelerator.num_processes * config.gradient_accumulation_steps
@@ -354,10 +388,17 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.max_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
+    if is_zero3(accelerator):  # the objective reads lm_head.weight itself: DeepSpeed must gather it for that forward
+        import deepspeed
+
+        wrapped = accelerator.unwrap_model(model)
+        deepspeed.zero.register_external_parameter(wrapped, wrapped.student.get_output_embeddings().weight)
     # The schedule counts optimizer steps: kept out of accelerate's wrapper, which would step it once per process.
     accelerator.register_for_checkpointing(scheduler)
     pair.student = accelerator.unwrap_model(model).student
     engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
+    if is_zero3(accelerator) and accelerator.num_processes > 1:  # every rank joins each sharded forward
+        engine.sampling["synced_gpus"] = True
     run = Run(config, accelerator, pair, model, reference, optimizer, scheduler, engine, records, render, output)
 
     start = 0
@@ -371,6 +412,7 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
     elif output.exists() and any(output.iterdir()) and not resume:
         raise TrainingError(f"{output} already holds a run; pass --resume to continue it or choose another "
                             "--output")
+    accelerator.wait_for_everyone()  # every process has looked at the output folder before any writes to it
     return run, start
 
 
@@ -406,11 +448,11 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
                               result.micro_batches[0], result.statistics, step + 1)
         if config.save_steps and (step + 1) % config.save_steps == 0 and step + 1 < config.max_steps:
             save_checkpoint(run, step + 1)
-    final = output / "final"
+    final, staging = output / "final", output / ".final.partial"
     if accelerator.is_main_process:
-        staging = output / ".final.partial"
         shutil.rmtree(staging, ignore_errors=True)
-        save_student(run, staging)
+    save_student(run, staging)
+    if accelerator.is_main_process:
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
     accelerator.wait_for_everyone()

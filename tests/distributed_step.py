@@ -37,5 +37,7 @@ for step in range(2):
     run.engine = ReplayEngine([records[i:i + size] for i in range(0, len(records), size)])
     metrics.append(train_step(run, step, records).metrics)
 if accelerator.is_main_process:
-    torch.save({"metrics": metrics, "gradients": gradients}, out / "result.pt")
+    plugin = accelerator.state.deepspeed_plugin
+    torch.save({"metrics": metrics, "gradients": gradients, "world": accelerator.num_processes,
+                "deepspeed": plugin.zero_stage if plugin else None}, out / "result.pt")
 accelerator.wait_for_everyone()

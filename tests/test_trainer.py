@@ -143,12 +143,17 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run_bit_for_bit(tmp_path):
     assert not list((killed / "checkpoints").glob(".*"))  # no partial checkpoint left behind visible as complete
 
 
-def launch_steps(out, processes, *launch_options, overrides=()):
-    """tests/distributed_step.py under `accelerate launch` on the CPU; returns its metrics and gradients."""
+def launch_steps(out, processes, *deepspeed_options, overrides=()):
+    """tests/distributed_step.py in `processes` CPU processes: torchrun for plain data parallelism (accelerate's own
+    launcher needs mpirun for several CPU processes), `accelerate launch` for DeepSpeed (one process: accelerate runs
+    DeepSpeed on CPUs in one process only). Returns its metrics and gradients."""
     script = Path(__file__).with_name("distributed_step.py")
-    command = [sys.executable, "-m", "accelerate.commands.launch", *launch_options, "--num_processes",
-               str(processes), "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-               str(script), str(out), *overrides]
+    if deepspeed_options:
+        launcher = ["accelerate.commands.launch", *deepspeed_options, "--num_processes", str(processes),
+                    "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    else:
+        launcher = ["torch.distributed.run", "--nproc_per_node", str(processes)]
+    command = [sys.executable, "-m", *launcher, str(script), str(out), *overrides]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900,
                             env=dict(os.environ, OMP_NUM_THREADS="1", DS_ACCELERATOR="cpu"))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -166,11 +171,12 @@ def assert_same_steps(expected, actual):
 
 @pytest.fixture(scope="module")
 def one_process(tmp_path_factory):
-    return launch_steps(tmp_path_factory.mktemp("one"), 1, "--cpu")
+    return launch_steps(tmp_path_factory.mktemp("one"), 1)
 
 
 def test_two_processes_match_one(tmp_path, one_process):
-    two = launch_steps(tmp_path / "two", 2, "--cpu")
+    two = launch_steps(tmp_path / "two", 2)
+    assert two["world"] == 2 and one_process["world"] == 1
     assert_same_steps(one_process, two)
     lrs = [m["learning_rate"] for m in one_process["metrics"]]
     assert lrs[0] == pytest.approx(1e-3) and lrs[1] < lrs[0]  # warm-up then cosine, counted in optimizer steps
@@ -180,22 +186,27 @@ def test_two_processes_match_one(tmp_path, one_process):
         torch.testing.assert_close(b, a, atol=1e-5 * scale, rtol=1e-4)
 
 
-def test_deepspeed_zero2_two_processes_match_one(tmp_path, one_process):
+@pytest.mark.parametrize("stage", [2, 3])
+def test_deepspeed_zero_matches_plain(tmp_path, one_process, stage):
+    """A DeepSpeed ZeRO run (one CPU process, two micro-batches per step) against plain training: DeepSpeed's own
+    loss scaling, accumulation and optimizer wrapper, and under ZeRO-3 the lm_head gathered for the objective."""
+    pytest.importorskip("deepspeed")
+    config_file = Path(__file__).parents[1] / "configs" / "deepspeed" / f"zero{stage}.json"
+    zero = launch_steps(tmp_path / "zero", 1, "--use_deepspeed", "--deepspeed_config_file", str(config_file),
+                        overrides=["gradient_accumulation_steps=2"])
+    assert zero["deepspeed"] == stage and one_process["deepspeed"] is None
+    assert_same_steps(one_process, zero)
+
+
+def test_deepspeed_with_several_cpu_processes_is_refused(tmp_path):
     pytest.importorskip("deepspeed")
     config_file = Path(__file__).parents[1] / "configs" / "deepspeed" / "zero2.json"
-    zero2 = launch_steps(tmp_path / "zero2", 2, "--use_deepspeed", "--deepspeed_config_file", str(config_file),
-                         overrides=["gradient_accumulation_steps=2"])
-    assert_same_steps(one_process, zero2)
-
-
-def test_deepspeed_zero3_is_refused_with_the_reason(tmp_path):
-    pytest.importorskip("deepspeed")
-    config_file = Path(__file__).parents[1] / "configs" / "deepspeed" / "zero3.json"
     command = [sys.executable, "-m", "accelerate.commands.launch", "--use_deepspeed", "--deepspeed_config_file",
-               str(config_file), "--num_processes", "1", "--num_machines", "1", "--mixed_precision", "no",
+               str(config_file), "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
                "--dynamo_backend", "no", "-m", "dopd_vl.cli", "train", "--pair", "tiny-text", "--output",
                str(tmp_path / "run"), *FAST]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600,
                             env=dict(os.environ, OMP_NUM_THREADS="1", DS_ACCELERATOR="cpu"))
     assert result.returncode != 0
-    assert "ZeRO-3 shards the student's lm_head" in result.stderr and "zero2.yaml" in result.stderr
+    assert "2 processes were launched but accelerate sees 1" in result.stdout + result.stderr
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()
