@@ -1,6 +1,7 @@
 """`dopd-vl train`: the loop end to end, gradient accumulation, NaN handling, SIGKILL + resume, two processes."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -82,6 +83,12 @@ def test_tiny_vision_run_end_to_end(tmp_path, capsys):
         assert metrics["loss"] > 0 and 0 < metrics["response_length_mean"] <= 12
         for key in ("student_entropy_mean", "gap_mean", "rollout_time", "train_time", "tokens_per_second"):
             assert key in metrics
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(output / "tensorboard"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("loss")] == [1, 2]
+    assert events.Scalars("loss")[1].value == pytest.approx(lines[1]["loss"], rel=1e-6)
     page = (output / "samples" / "step_2.html").read_text()
     assert "deep_teacher" in page and "title='" in page and "gap " in page
     assert (output / "checkpoints" / "step-00000001" / "student" / "model.safetensors").is_file()
@@ -210,3 +217,14 @@ def test_deepspeed_with_several_cpu_processes_is_refused(tmp_path):
     assert result.returncode != 0
     assert "2 processes were launched but accelerate sees 1" in result.stdout + result.stderr
     assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
+def test_gradient_checkpointing_and_bf16_autocast_run(tmp_path):
+    output = tmp_path / "ckpt-bf16"
+    config = load_config(overrides=["pair=tiny-text", f"output={output}", *FAST, "max_steps=2",
+                                    "gradient_checkpointing=true", "bf16=true"])
+    final = train(config)
+    lines = [json.loads(line) for line in (output / "metrics.jsonl").read_text().splitlines()]
+    assert len(lines) == 2 and all(math.isfinite(m["loss"]) and m["loss"] > 0 for m in lines)
+    assert all(m["grad_norm"] > 0 for m in lines)
+    assert (final / "model.safetensors").is_file()
