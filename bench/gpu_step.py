@@ -174,13 +174,20 @@ def main() -> None:
     prompt_tokens = {view: int(encode_prompts(processor, [render_messages(r, view) for r in records])
                                ["attention_mask"].sum()) * args.rollouts for view in ("student", "privileged")}
     response_tokens = args.prompts * args.rollouts * args.new_tokens
-    teacher_params = count(teacher) - teacher.get_input_embeddings().weight.numel()
-    student_params = count(student) - student.get_input_embeddings().weight.numel() * (0 if TIED["2b"] else 1)
-    # model FLOPs of the update: 2PT per frozen forward (teacher, privileged student), 6PT for the student's
-    # forward + backward (recomputation under gradient checkpointing not counted), attention not counted
-    update_flops = (2 * teacher_params * (prompt_tokens["privileged"] + response_tokens)
-                    + 2 * student_params * (prompt_tokens["privileged"] + response_tokens)
-                    + 6 * student_params * (prompt_tokens["student"] + response_tokens))
+    # Model FLOPs, a lower bound: 2 x body parameters per token per forward (the backward twice that; recomputation
+    # under gradient checkpointing, attention and the vision towers not counted), and the lm_head only where it is
+    # applied, at the response positions: one [V, H] product per frozen view in the first pass, three for the
+    # student (logits, and the gradients of hidden states and weight). The scoring phase is the frozen forwards.
+    vocabulary = student.config.get_text_config().vocab_size
+    hidden = {name: m.config.get_text_config().hidden_size for name, m in (("teacher", teacher), ("student", student))}
+    head = {name: vocabulary * size for name, size in hidden.items()}
+    teacher_body = count(teacher) - 2 * head["teacher"]  # untied: input embeddings and lm_head
+    student_body = count(student) - head["student"]  # tied: one matrix
+    privileged_tokens = prompt_tokens["privileged"] + response_tokens
+    scoring_flops = (2 * (teacher_body + student_body) * privileged_tokens
+                     + 2 * (head["teacher"] + head["student"]) * response_tokens)
+    update_flops = (6 * student_body * (prompt_tokens["student"] + response_tokens)
+                    + 6 * head["student"] * response_tokens)
 
     rows = []
     for step in range(args.steps + 1):
@@ -192,20 +199,23 @@ def main() -> None:
         synchronize()
         total = time.perf_counter() - started
         m = result.metrics
-        rows.append((total, m["rollout_time"], m["train_time"], peak_memory_gib(), m))
+        rows.append((total, m["rollout_time"], m["scoring_time"], m["train_time"], peak_memory_gib(), m))
         print(f"step {step}{' (warm-up)' if step == 0 else ''}: {total:.1f} s = rollout {m['rollout_time']:.1f} s "
-              f"+ update {m['train_time']:.1f} s; peak GPU memory {rows[-1][3]:.1f} GiB; loss {m['loss']:.4f}; "
+              f"+ frozen-view scoring {m['scoring_time']:.2f} s + update {m['train_time']:.2f} s; peak GPU memory "
+              f"{rows[-1][4]:.1f} GiB; loss {m['loss']:.4f}; "
               f"regimes " + ", ".join(f"{k.split('/')[1]} {v:.2f}" for k, v in m.items()
                                        if k.startswith("fraction/") and k != "fraction/dropped"))
     timed = rows[1:]
-    update = statistics.median(r[2] for r in timed)
+    scoring, update = statistics.median(r[2] for r in timed), statistics.median(r[3] for r in timed)
     print(f"\nprompt tokens (all rollouts): student view {prompt_tokens['student']}, privileged view "
           f"{prompt_tokens['privileged']}; response tokens {response_tokens}")
     print(f"median step {statistics.median(r[0] for r in timed):.1f} s: rollout "
-          f"{statistics.median(r[1] for r in timed):.1f} s, update {update:.1f} s; peak GPU memory "
-          f"{max(r[3] for r in timed):.1f} GiB")
-    print(f"update: {update_flops / 1e12:.0f} TFLOP of model FLOPs in {update:.2f} s = "
-          f"{update_flops / update / 1e12:.0f} TFLOP/s = {update_flops / update / rate:.0%} of the measured matmul rate")
+          f"{statistics.median(r[1] for r in timed):.1f} s, frozen-view scoring {scoring:.2f} s, update "
+          f"{update:.2f} s; peak GPU memory {max(r[4] for r in timed):.1f} GiB")
+    for name, flops, seconds in (("frozen-view scoring", scoring_flops, scoring), ("update", update_flops, update),
+                                 ("scoring + update", scoring_flops + update_flops, scoring + update)):
+        print(f"{name}: {flops / 1e12:.0f} TFLOP of model FLOPs in {seconds:.2f} s = {flops / seconds / 1e12:.0f} "
+              f"TFLOP/s = {flops / seconds / rate:.0%} of the measured matmul rate")
 
 
 if __name__ == "__main__":

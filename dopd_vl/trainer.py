@@ -105,18 +105,21 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     num_sequences = len(records) * config.rollouts_per_prompt
 
     # 1. Rollouts from the student's view, then every frozen view scores the same token ids (no grad).
-    started = time.perf_counter()
+    rollout_time = scoring_time = 0.0
     micro_batches = []
     for chunk in chunks:
+        started = time.perf_counter()
         student_prompts = [render_messages(r, "student") for r in chunk]
         privileged_prompts = [render_messages(r, "privileged", **run.render) for r in chunk]
         with accelerator.autocast():
             rollouts = run.engine.generate(encode_prompts(run.pair.processor, student_prompts,
                                                           enable_thinking=config.enable_thinking),
                                            config.rollouts_per_prompt)
+        rollout_time += time.perf_counter() - started
+        started = time.perf_counter()
         micro_batches.append(score_frozen_views(run, chunk, rollouts, student_prompts, privileged_prompts, views,
                                                 num_sequences))
-    rollout_time = time.perf_counter() - started
+        scoring_time += time.perf_counter() - started
 
     # 2. Routing thresholds and other statistics over the step's global batch: all micro-batches, all processes.
     started = time.perf_counter()
@@ -149,8 +152,9 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     lengths = [n for m in micro_batches for n in m.rollouts.lengths]
     metrics.update({
         "step": step + 1, "learning_rate": run.scheduler.get_last_lr()[0],
-        "response_length_mean": sum(lengths) / len(lengths), "rollout_time": rollout_time, "train_time": train_time,
-        "tokens_per_second": sum(lengths) * accelerator.num_processes / (rollout_time + train_time),
+        "response_length_mean": sum(lengths) / len(lengths), "rollout_time": rollout_time,
+        "scoring_time": scoring_time, "train_time": train_time,
+        "tokens_per_second": sum(lengths) * accelerator.num_processes / (rollout_time + scoring_time + train_time),
     })
     if grad_norm is not None:
         metrics["grad_norm"] = float(grad_norm)
