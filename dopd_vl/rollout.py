@@ -6,6 +6,7 @@ appended to its own prompt ids (never re-tokenised text), so the three views ali
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -99,25 +100,27 @@ class ScoringBatch:
 
 
 def scoring_batch(prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts, pad_id: int) -> ScoringBatch:
-    """Append each response's ids to its prompt's ids (prompts encoded with right padding, one row per prompt)."""
-    prompt_ids_BT, prompt_mask_BT = prompt_inputs["input_ids"], prompt_inputs["attention_mask"]
-    prompt_lengths = prompt_mask_BT.sum(1).tolist()
-    if not all(bool(prompt_mask_BT[i, :n].all()) for i, n in enumerate(prompt_lengths)):
-        raise ValueError("scoring prompts must be right-padded (padding_side='right')")
+    """Append each response's ids to its prompt's ids: one right-padded row per response, whatever the prompts'
+    padding side (each prompt's real tokens are taken by its attention mask)."""
+    prompt_ids_BT, prompt_mask_BT = prompt_inputs["input_ids"], prompt_inputs["attention_mask"].bool()
+    prompts = [prompt_ids_BT[i][prompt_mask_BT[i]] for i in range(prompt_ids_BT.shape[0])]
+    types = [prompt_inputs["mm_token_type_ids"][i][prompt_mask_BT[i]] for i in range(len(prompts))] \
+        if "mm_token_type_ids" in prompt_inputs else None
     n = rollouts.per_prompt
-    lengths = [prompt_lengths[i // n] + len(r) for i, r in enumerate(rollouts.response_ids)]
+    lengths = [len(prompts[i // n]) + len(r) for i, r in enumerate(rollouts.response_ids)]
     rows = len(rollouts.response_ids)
     input_ids_BT = torch.full((rows, max(lengths)), pad_id, dtype=prompt_ids_BT.dtype)
-    attention_mask_BT = torch.zeros((rows, max(lengths)), dtype=prompt_mask_BT.dtype)
-    token_type_BT = torch.zeros_like(input_ids_BT) if "mm_token_type_ids" in prompt_inputs else None
+    attention_mask_BT = torch.zeros((rows, max(lengths)), dtype=prompt_inputs["attention_mask"].dtype)
+    token_type_BT = torch.zeros_like(input_ids_BT) if types is not None else None
     rows_N, positions_N, token_ids_N = [], [], []
     for row, response in enumerate(rollouts.response_ids):
-        prompt, length = row // n, prompt_lengths[row // n]
-        input_ids_BT[row, :length] = prompt_ids_BT[prompt, :length]
+        prompt = prompts[row // n]
+        length = len(prompt)
+        input_ids_BT[row, :length] = prompt
         input_ids_BT[row, length:length + len(response)] = torch.tensor(response, dtype=input_ids_BT.dtype)
         attention_mask_BT[row, :length + len(response)] = 1
         if token_type_BT is not None:  # responses are text: type 0
-            token_type_BT[row, :length] = prompt_inputs["mm_token_type_ids"][prompt, :length]
+            token_type_BT[row, :length] = types[row // n]
         rows_N += [row] * len(response)
         positions_N += range(length - 1, length - 1 + len(response))
         token_ids_N += response
@@ -162,3 +165,39 @@ def response_hidden_states(model, batch: ScoringBatch) -> torch.Tensor:
     inputs = {key: value.to(device) for key, value in batch.inputs.items()}
     hidden_BTH = model.model(**inputs, use_cache=False).last_hidden_state
     return hidden_BTH[batch.rows_N.to(device), batch.positions_N.to(device)]
+
+
+@torch.no_grad()
+def frozen_hidden_states(model, prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts,
+                         pad_id: int) -> torch.Tensor:
+    """`response_hidden_states` for a frozen view (no gradient), with each prompt run once: its KV cache is repeated
+    for its n responses, so the prompt's tokens are not scored n times. Prompts must be left-padded (one row per
+    prompt). Vision prompts are scored whole (Qwen3-VL's multimodal positions make cache reuse version-specific)."""
+    if any(key in prompt_inputs for key in VISION_KEYS):
+        return response_hidden_states(model, scoring_batch(prompt_inputs, rollouts, pad_id))
+    mask_BP = prompt_inputs["attention_mask"]
+    if not bool(mask_BP[:, -1].all()):
+        raise ValueError("frozen_hidden_states needs left-padded prompts (padding_side='left')")
+    device, n = model.device, rollouts.per_prompt
+    cache_name = "cache" if "cache" in inspect.signature(model.model.forward).parameters else "past_key_values"
+    prefill = model.model(input_ids=prompt_inputs["input_ids"].to(device), attention_mask=mask_BP.to(device),
+                          use_cache=True)
+    cache = getattr(prefill, cache_name)
+    cache.batch_repeat_interleave(n)
+    lengths = rollouts.lengths
+    responses_BR = torch.full((len(lengths), max(lengths)), pad_id, dtype=torch.long)
+    response_mask_BR = torch.zeros_like(responses_BR)
+    for row, response in enumerate(rollouts.response_ids):
+        responses_BR[row, :len(response)] = torch.tensor(response)
+        response_mask_BR[row, :len(response)] = 1
+    prompt_length = mask_BP.shape[1]
+    # positions continue the prefill's (which counted the left padding: a constant shift per row, which rotary
+    # attention does not see)
+    positions_1R = torch.arange(prompt_length, prompt_length + responses_BR.shape[1], device=device)[None]
+    attention_mask = torch.cat([mask_BP.repeat_interleave(n, 0), response_mask_BR], dim=1).to(device)
+    continued_BRH = model.model(input_ids=responses_BR.to(device), attention_mask=attention_mask,
+                                position_ids=positions_1R, use_cache=True, **{cache_name: cache}).last_hidden_state
+    # token j of a response is predicted by the hidden state before it: the prompt's last, then the response's own
+    last_prompt_BH = prefill.last_hidden_state[:, -1].repeat_interleave(n, 0)
+    predicting_BRH = torch.cat([last_prompt_BH[:, None], continued_BRH[:, :-1]], dim=1)
+    return predicting_BRH[response_mask_BR.bool().to(device)]

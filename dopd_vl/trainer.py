@@ -29,8 +29,8 @@ from dopd_vl.models import LoadedPair, load_pair, load_pair_spec
 from dopd_vl.objectives import (METHODS, ObjectiveBatch, StepStatistics, TokenSignals, compute_objective,
                                 step_statistics, token_signals)
 from dopd_vl.records import Record, load_records, render_messages, render_options
-from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, encode_prompts, response_hidden_states,
-                             scoring_batch)
+from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, encode_prompts, frozen_hidden_states,
+                             response_hidden_states, scoring_batch)
 
 
 class TrainingError(DopdError):
@@ -109,15 +109,17 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     micro_batches = []
     for chunk in chunks:
         started = time.perf_counter()
-        student_prompts = [render_messages(r, "student") for r in chunk]
-        privileged_prompts = [render_messages(r, "privileged", **run.render) for r in chunk]
+        # each view's prompts, tokenized once (left-padded): generation, and every view's scoring, start from them
+        student_inputs = encode_prompts(run.pair.processor, [render_messages(r, "student") for r in chunk],
+                                        enable_thinking=config.enable_thinking)
         with accelerator.autocast():
-            rollouts = run.engine.generate(encode_prompts(run.pair.processor, student_prompts,
-                                                          enable_thinking=config.enable_thinking),
-                                           config.rollouts_per_prompt)
+            rollouts = run.engine.generate(student_inputs, config.rollouts_per_prompt)
         rollout_time += time.perf_counter() - started
         started = time.perf_counter()
-        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_prompts, privileged_prompts, views,
+        privileged_inputs = encode_prompts(run.pair.processor,
+                                           [render_messages(r, "privileged", **run.render) for r in chunk],
+                                           enable_thinking=config.enable_thinking)
+        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_inputs, privileged_inputs, views,
                                                 num_sequences))
         scoring_time += time.perf_counter() - started
 
@@ -161,30 +163,27 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     return StepResult(metrics, micro_batches, statistics)
 
 
-def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, student_prompts, privileged_prompts,
+def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, student_inputs, privileged_inputs,
                        views: tuple[str, ...], num_sequences: int) -> MicroBatch:
-    """Hidden states of the frozen views at the response positions, and their first-pass signals."""
-    config, processor, pad_id = run.config, run.pair.processor, run.pair.tokenizer.pad_token_id
-
-    def scoring(prompts):
-        return scoring_batch(encode_prompts(processor, prompts, padding_side="right",
-                                            enable_thinking=config.enable_thinking), rollouts, pad_id)
-
-    student_scoring = scoring(student_prompts)
-    privileged_scoring = scoring(privileged_prompts)
-    teacher_scoring = privileged_scoring if config.objective.teacher_privileged else student_scoring
-    for other in (privileged_scoring, teacher_scoring):  # the views share y, so they score the same tokens
-        assert torch.equal(other.token_ids_N, student_scoring.token_ids_N), "views disagree on the response tokens"
+    """Hidden states of the frozen views at the response positions, and their first-pass signals. The response
+    token ids are appended to each view's own prompt ids; the student's view is kept for its forward with gradient."""
+    config, pad_id = run.config, run.pair.tokenizer.pad_token_id
+    student_scoring = scoring_batch(student_inputs, rollouts, pad_id)
+    teacher_inputs = privileged_inputs if config.objective.teacher_privileged else student_inputs
     hidden = {}
-    with torch.no_grad(), run.accelerator.autocast():
+    with run.accelerator.autocast():
         if "teacher" in views:
-            hidden["teacher_hidden_NH"] = response_hidden_states(run.pair.teacher, teacher_scoring)
+            hidden["teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, teacher_inputs, rollouts, pad_id)
             hidden["teacher_lm_head_VH"] = run.pair.teacher.get_output_embeddings().weight
         if "privileged_student" in views:  # the same live weights as the student, given p, no gradient
-            hidden["privileged_student_hidden_NH"] = response_hidden_states(run.student, privileged_scoring)
+            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(run.student, privileged_inputs, rollouts,
+                                                                          pad_id)
         if "reference" in views:
-            hidden["reference_hidden_NH"] = response_hidden_states(run.reference, student_scoring)
+            hidden["reference_hidden_NH"] = frozen_hidden_states(run.reference, student_inputs, rollouts, pad_id)
             hidden["reference_lm_head_VH"] = run.reference.get_output_embeddings().weight
+    for name, hidden_NH in hidden.items():  # the views share y, so they score the same number of tokens
+        assert name.endswith("_VH") or hidden_NH.shape[0] == len(student_scoring.token_ids_N), \
+            f"{name} scored {hidden_NH.shape[0]} response tokens, the student's view {len(student_scoring.token_ids_N)}"
     device = run.accelerator.device
     batch = ObjectiveBatch(
         student_hidden_NH=None, student_lm_head_VH=run.student.get_output_embeddings().weight,

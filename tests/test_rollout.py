@@ -92,3 +92,20 @@ def test_scoring_text_pair(tiny_text_pair):
         expected_N = torch.cat([reference_logprobs(student, tokenizer, c, r.copy())
                                 for c, r in zip(texts, rollouts.response_ids)])
     torch.testing.assert_close(logprobs_N, expected_N, atol=1e-5, rtol=1e-5)
+
+
+def test_frozen_views_share_each_prompt_over_its_responses(tiny_text_pair):
+    """The cached-prompt path gives the hidden states of scoring every prompt + response sequence whole."""
+    from dopd_vl.rollout import frozen_hidden_states
+
+    tokenizer, teacher = tiny_text_pair.tokenizer, tiny_text_pair.teacher
+    texts = [[{"role": "user", "content": "What is 12 + 30?"}],
+             [{"role": "user", "content": "Add 1 and 2, then double the result and subtract four."}]]
+    rollouts = Rollouts([[100, 101], [102, 103, 104, 105, 7], [5], [9, 8, 7]], prompts=2, per_prompt=2)
+    left = encode_prompts(tokenizer, texts, padding_side="left")
+    assert not bool(left["attention_mask"][:, 0].all())  # the prompts differ in length: padding is exercised
+    with torch.no_grad():
+        whole_NH = response_hidden_states(teacher, scoring_batch(left, rollouts, tokenizer.pad_token_id))
+        shared_NH = frozen_hidden_states(teacher, left, rollouts, tokenizer.pad_token_id)
+    assert shared_NH.shape == whole_NH.shape == (11, teacher.config.hidden_size)
+    torch.testing.assert_close(shared_NH, whole_NH, atol=1e-5, rtol=1e-4)
