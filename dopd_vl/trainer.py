@@ -335,6 +335,11 @@ def make_accelerator(config: TrainConfig, vision: bool):
 
     # A vision student's tower is unused on text-only prompts: let DDP tolerate parameters without gradients.
     handlers = [DistributedDataParallelKwargs(find_unused_parameters=vision)]
+    # accelerate keeps one state per process; a second run in the same process (the lab, tests) may ask for another
+    # precision or accumulation: start it afresh (the process group, in PartialState, is kept)
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state()
     accelerator = Accelerator(mixed_precision="bf16" if config.bf16 else "no", kwargs_handlers=handlers,
                               gradient_accumulation_steps=config.gradient_accumulation_steps, cpu=cpu_only())
     import torch.distributed as dist
