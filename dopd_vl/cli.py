@@ -135,6 +135,17 @@ def cmd_train(args, overrides: list[str]) -> None:
     print(f"student saved to {final} (metrics: {Path(config.output) / 'metrics.jsonl'})")
 
 
+def cmd_eval(args) -> None:
+    from eval.harness import format_table, run_eval
+
+    benchmarks = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
+    results = run_eval(args.model, benchmarks, Path(args.data_dir).expanduser(), Path(args.output).expanduser(),
+                       limit=args.limit, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
+                       seed=args.seed, device=args.device)
+    print(format_table(results))
+    print(f"results and samples in {args.output}")
+
+
 def format_count(count: int) -> str:
     for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if count >= size:
@@ -199,6 +210,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output", help="run folder (default from the config: outputs/...)")
     train.add_argument("--max-steps", type=int, help="optimizer steps (overrides the config)")
     train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")
+
+    evaluate = commands.add_parser(
+        "eval", help="score a model on benchmarks with rule-based metrics, offline",
+        description="Generate for every document of each benchmark (batched, left padding, greedy; prompts never "
+                    "hold privileged input) and score with the benchmark's reference metric. Writes results.json "
+                    "(metrics, sample counts, model hash, generation settings, data file hashes) and "
+                    "samples_<benchmark>.jsonl (doc_id, prompt, target, response, extracted answer, score, document "
+                    "hash: the lmms-eval layout). Benchmarks available now: shapes.")
+    evaluate.add_argument("--model", required=True, help="a model folder (e.g. a run's final/), or PAIR:teacher / "
+                                                          "PAIR:student (e.g. tiny:student)")
+    evaluate.add_argument("--benchmarks", required=True, help="comma-separated benchmark names")
+    evaluate.add_argument("--data-dir", required=True, help="folder holding each benchmark's files in its published "
+                                                            "layout (a missing one is named with its layout)")
+    evaluate.add_argument("--limit", type=int, help="first N documents of each benchmark")
+    evaluate.add_argument("--batch-size", type=int, default=8, help="prompts per generate call (default 8)")
+    evaluate.add_argument("--max-new-tokens", type=int, default=64, help="longest response (default 64)")
+    evaluate.add_argument("--output", default="outputs/eval", help="folder for results.json and the samples files")
+    evaluate.add_argument("--seed", type=int, default=0, help="torch seed (generation is greedy)")
+    evaluate.add_argument("--device", default="cpu", help="torch device (default cpu)")
 
     config = commands.add_parser(
         "config", help="print a resolved training config (recipe + overrides), or every field with --fields",
@@ -287,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_config(args, extra)
         elif args.command == "train":
             cmd_train(args, extra)
+        elif args.command == "eval":
+            cmd_eval(args)
         elif args.command == "build-data":
             cmd_build_data(args)
     except DopdError as error:

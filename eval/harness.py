@@ -1,0 +1,232 @@
+"""`dopd-vl eval`: one harness that scores any model the same way, offline, with rule-based metrics.
+
+A benchmark turns the files of its published layout (under `--data-dir`) into documents (a chat prompt that never
+holds privileged input, a target) and scores a response. The harness generates for every document, batched with left
+padding and greedy by default, and writes `results.json`, `samples_<benchmark>.jsonl` (the lmms-eval per-sample
+layout: doc_id, prompt, target, raw response, extracted answer, score, document hash) and a printed table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from dopd_vl.errors import DopdError
+from eval.metrics import strip_think
+
+HARNESS_VERSION = "0.1"
+
+
+class EvalError(DopdError):
+    """A benchmark whose files are missing or malformed, or a model that cannot be evaluated."""
+
+
+@dataclass
+class Doc:
+    doc_id: str
+    messages: list[dict]  # the student view: question and images only
+    target: str
+    document: dict  # what the document hash covers (question, image paths, target)
+
+
+@dataclass
+class Benchmark:
+    name: str
+    metric: str
+    layout: str  # the expected files under --data-dir, for the missing-data message
+    source: str  # where the public copy lives
+    load: Callable[[Path, int | None], list[Doc]]
+    score: Callable[[str, Doc], tuple[str, float]]  # (extracted answer, score)
+    files: Callable[[Path], list[Path]] = field(default=lambda folder: [])
+
+
+def normalize_answer(text: str) -> str:
+    """Lower case, the first line of the answer after any thinking block, outer punctuation and spaces removed."""
+    lines = strip_think(text).strip().splitlines()
+    return re.sub(r"^[\s\"'.,:;!?()]+|[\s\"'.,:;!?()]+$", "", lines[0].lower()) if lines else ""
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The synthetic `shapes` set (dopd-vl build-data --task shapes --out DATA_DIR/shapes).
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def load_shapes(data_dir: Path, limit: int | None) -> list[Doc]:
+    from dopd_vl.records import load_records, render_messages
+
+    folder = data_dir / "shapes"
+    if not (folder / "manifest.json").is_file():
+        raise EvalError(missing_message(BENCHMARKS["shapes"], data_dir))
+    records = load_records(folder)[:limit]
+    return [Doc(r.id, render_messages(r, "student"), str(r.answer),
+                {"question": r.question, "images": [Path(p).name for p in r.images], "target": r.answer})
+            for r in records]
+
+
+def score_shapes(response: str, doc: Doc) -> tuple[str, float]:
+    """Exact match of the normalised first line (the questions ask for one word, a number or a named location)."""
+    extracted = normalize_answer(response)
+    return extracted, float(extracted == normalize_answer(doc.target))
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "shapes": Benchmark(
+        "shapes", "exact_match", layout="shapes/ (a `dopd-vl build-data --task shapes` folder: manifest.json, "
+        "the datasets files, images/)", source="generated: dopd-vl build-data --task shapes --out DATA_DIR/shapes",
+        load=load_shapes, score=score_shapes,
+        files=lambda data_dir: [data_dir / "shapes" / "manifest.json"]),
+}
+
+
+def missing_message(benchmark: Benchmark, data_dir: Path) -> str:
+    return (f"benchmark '{benchmark.name}': its files are not in {data_dir}. Expected layout under --data-dir: "
+            f"{benchmark.layout}. Public copy: {benchmark.source}.")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Models and generation.
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def resolve_model(reference: str) -> tuple[str, str]:
+    """`PAIR:teacher`, `PAIR:student` or a folder: (location, family)."""
+    from dopd_vl.models import load_pair_spec, model_locations, resolve_location
+
+    if ":" in reference and not Path(reference).exists():
+        pair_name, role = reference.rsplit(":", 1)
+        if role not in ("teacher", "student"):
+            raise EvalError(f"--model {reference}: write PAIR:teacher, PAIR:student or a model folder")
+        spec = load_pair_spec(pair_name)
+        location = dict(zip(("teacher", "student"), model_locations(spec)))[role]
+        return resolve_location(location, role, spec)[0], spec.family
+    folder = Path(reference).expanduser()
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise EvalError(f"--model {reference}: not a model folder (no config.json) and not PAIR:teacher/student")
+    model_type = json.loads(config_path.read_text()).get("model_type", "")
+    return str(folder), "qwen3-vl" if "vl" in model_type else "qwen3"
+
+
+def load_model(location: str, family: str, device: str):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
+
+    auto = AutoModelForImageTextToText if family == "qwen3-vl" else AutoModelForCausalLM
+    processor = (AutoProcessor if family == "qwen3-vl" else AutoTokenizer).from_pretrained(location)
+    model = auto.from_pretrained(location, dtype=torch.float32 if device == "cpu" else torch.bfloat16).to(device)
+    return model.eval(), processor
+
+
+def generate(model, processor, docs: list[Doc], batch_size: int, max_new_tokens: int, progress) -> list[str]:
+    """Greedy responses, batched with left padding, vision tokens suppressed, stopping at the end of the turn."""
+    import torch
+
+    from dopd_vl.models import vision_special_token_ids
+    from dopd_vl.rollout import encode_prompts
+
+    tokenizer = getattr(processor, "tokenizer", processor)
+    stop = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
+    responses = []
+    for start in range(0, len(docs), batch_size):
+        batch = docs[start:start + batch_size]
+        inputs = {k: v.to(model.device) for k, v in encode_prompts(processor, [d.messages for d in batch]).items()}
+        with torch.no_grad():
+            output = model.generate(**inputs, do_sample=False, max_new_tokens=max_new_tokens, eos_token_id=stop,
+                                    pad_token_id=tokenizer.pad_token_id,
+                                    suppress_tokens=vision_special_token_ids(tokenizer))
+        new_tokens = output[:, inputs["input_ids"].shape[1]:]
+        responses += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        progress.update(len(batch))
+    return responses
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A run.
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_digest(location: str) -> str:
+    """A hash of the model folder's config and weight files (their names and contents)."""
+    folder = Path(location)
+    if not folder.is_dir():
+        return location  # a hub id pinned by the hub's own revision
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*")):
+        if path.suffix in (".json", ".safetensors", ".jinja"):
+            digest.update(path.name.encode() + file_digest(path).encode())
+    return digest.hexdigest()[:16]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, limit: int | None = None,
+             batch_size: int = 8, max_new_tokens: int = 64, seed: int = 0, device: str = "cpu") -> dict:
+    import torch
+    from tqdm.auto import tqdm
+
+    unknown = [b for b in benchmarks if b not in BENCHMARKS]
+    if unknown:
+        raise EvalError(f"unknown benchmark(s) {unknown}; available: {', '.join(sorted(BENCHMARKS))}")
+    data_dir = Path(data_dir)
+    docs = {name: BENCHMARKS[name].load(data_dir, limit) for name in benchmarks}  # all data found before the model
+    torch.manual_seed(seed)
+    location, family = resolve_model(model)
+    network, processor = load_model(location, family, device)
+    output.mkdir(parents=True, exist_ok=True)
+    results = {"config": {"model": model, "model_location": location, "model_hash": model_digest(location),
+                          "harness_version": HARNESS_VERSION, "batch_size": batch_size,
+                          "max_new_tokens": max_new_tokens, "greedy": True, "seed": seed, "limit": limit},
+               "results": {}}
+    for name in benchmarks:
+        benchmark = BENCHMARKS[name]
+        started = time.perf_counter()
+        with tqdm(total=len(docs[name]), desc=f"eval {name}", dynamic_ncols=True) as progress:
+            responses = generate(network, processor, docs[name], batch_size, max_new_tokens, progress)
+        elapsed = time.perf_counter() - started
+        lines, scores = [], []
+        for doc, response in zip(docs[name], responses):
+            extracted, score = benchmark.score(response, doc)
+            scores.append(score)
+            prompt = [m if isinstance(m["content"], str) else {**m, "content": [
+                {**part, "image": str(part["image"])} if "image" in part else part for part in m["content"]]}
+                for m in doc.messages]
+            lines.append(json.dumps({
+                "doc_id": doc.doc_id, "prompt": prompt, "target": doc.target, "response": response,
+                "extracted": extracted, benchmark.metric: score,
+                "doc_hash": hashlib.sha256(json.dumps(doc.document, sort_keys=True).encode()).hexdigest()[:16]}))
+        write_atomically(output / f"samples_{name}.jsonl", "".join(line + "\n" for line in lines))
+        results["results"][name] = {
+            benchmark.metric: sum(scores) / len(scores) if scores else 0.0, "samples": len(scores),
+            "seconds": round(elapsed, 2), "samples_per_second": round(len(scores) / elapsed, 3) if elapsed else None,
+            "data_files": {str(p.relative_to(data_dir)): file_digest(p)[:16] for p in benchmark.files(data_dir)}}
+    write_atomically(output / "results.json", json.dumps(results, indent=1))
+    return results
+
+
+def format_table(results: dict) -> str:
+    rows = [("benchmark", "metric", "value", "samples")]
+    for name, entry in results["results"].items():
+        metric = next(k for k in entry if k not in ("samples", "seconds", "samples_per_second", "data_files"))
+        rows.append((name, metric, f"{100 * entry[metric]:.1f}", str(entry["samples"])))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
