@@ -133,6 +133,12 @@ class TokenSignals:
     def has_gap(self) -> bool:
         return self.teacher is not None and self.privileged_student is not None
 
+    def regimes_N(self, thresholds: routing.RoutingThresholds) -> torch.Tensor:
+        """Each token's DOPD regime code (indexes ``routing.REGIMES``) under the step's thresholds."""
+        return routing.assign_regimes(
+            self.gap_N, self.teacher.logprob_N.exp(), self.privileged_student.logprob_N.exp(), thresholds
+        )
+
     @staticmethod
     def cat(signals: list[TokenSignals]) -> TokenSignals:
         """Concatenates micro-batches (and processes, once gathered) into the step's signals."""
@@ -357,12 +363,7 @@ def dopd(batch, signals, statistics, options):
     """DOPD: route each token by privilege gap and confidences; see DOPD_METHOD.md for the four regimes."""
     num_tokens = batch.token_ids_N.shape[0]
     if options.routing:
-        regimes_N = routing.assign_regimes(
-            signals.gap_N,
-            signals.teacher.logprob_N.exp(),
-            signals.privileged_student.logprob_N.exp(),
-            statistics.thresholds,
-        )
+        regimes_N = signals.regimes_N(statistics.thresholds)
     else:
         regimes_N = torch.full((num_tokens,), routing.DEEP_TEACHER, device=batch.token_ids_N.device)
     kept_N = _kept_tokens(signals, statistics, options)

@@ -17,9 +17,7 @@ def token_regimes(micro_batch, statistics) -> list[str] | None:
     signals = micro_batch.signals
     if not signals.has_gap or statistics.thresholds is None:
         return None
-    codes_N = routing.assign_regimes(signals.gap_N, signals.teacher.logprob_N.exp(),
-                                     signals.privileged_student.logprob_N.exp(), statistics.thresholds)
-    return [routing.REGIMES[c] for c in codes_N.tolist()]
+    return [routing.REGIMES[c] for c in signals.regimes_N(statistics.thresholds).tolist()]
 
 
 def write_samples(path: Path, tokenizer, micro_batch, statistics, step: int) -> None:
