@@ -7,6 +7,7 @@ appended to its own prompt ids (never re-tokenised text), so the three views ali
 from __future__ import annotations
 
 import inspect
+import io
 from dataclasses import dataclass
 
 import torch
@@ -18,7 +19,7 @@ VISION_KEYS = ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_g
 
 
 def conversation_images(messages: list[dict]) -> list[Image.Image]:
-    """The images of a conversation in order: PIL images as given, paths opened as RGB."""
+    """The images of a conversation in order: PIL images as given, paths and encoded bytes opened as RGB."""
     images = []
     for message in messages:
         if isinstance(message["content"], str):
@@ -26,6 +27,8 @@ def conversation_images(messages: list[dict]) -> list[Image.Image]:
         for part in message["content"]:
             if part.get("type") == "image" or "image" in part:
                 image = part["image"]
+                if isinstance(image, bytes):
+                    image = io.BytesIO(image)
                 images.append(image if isinstance(image, Image.Image) else Image.open(image).convert("RGB"))
     return images
 

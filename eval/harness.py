@@ -11,82 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from dopd_vl.errors import DopdError
-from eval.metrics import strip_think
+from eval.base import Benchmark, Doc, EvalError, missing_message, normalize_answer  # noqa: F401 (re-exported)
+from eval.benchmarks import BENCHMARKS
 
-HARNESS_VERSION = "0.1"
-
-
-class EvalError(DopdError):
-    """A benchmark whose files are missing or malformed, or a model that cannot be evaluated."""
-
-
-@dataclass
-class Doc:
-    doc_id: str
-    messages: list[dict]  # the student view: question and images only
-    target: str
-    document: dict  # what the document hash covers (question, image paths, target)
-
-
-@dataclass
-class Benchmark:
-    name: str
-    metric: str
-    layout: str  # the expected files under --data-dir, for the missing-data message
-    source: str  # where the public copy lives
-    load: Callable[[Path, int | None], list[Doc]]
-    score: Callable[[str, Doc], tuple[str, float]]  # (extracted answer, score)
-    files: Callable[[Path], list[Path]] = field(default=lambda folder: [])
-
-
-def normalize_answer(text: str) -> str:
-    """Lower case, the first line of the answer after any thinking block, outer punctuation and spaces removed."""
-    lines = strip_think(text).strip().splitlines()
-    return re.sub(r"^[\s\"'.,:;!?()]+|[\s\"'.,:;!?()]+$", "", lines[0].lower()) if lines else ""
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# The synthetic `shapes` set (dopd-vl build-data --task shapes --out DATA_DIR/shapes).
-# ---------------------------------------------------------------------------------------------------------------------
-
-
-def load_shapes(data_dir: Path, limit: int | None) -> list[Doc]:
-    from dopd_vl.records import load_records, render_messages
-
-    folder = data_dir / "shapes"
-    if not (folder / "manifest.json").is_file():
-        raise EvalError(missing_message(BENCHMARKS["shapes"], data_dir))
-    records = load_records(folder)[:limit]
-    return [Doc(r.id, render_messages(r, "student"), str(r.answer),
-                {"question": r.question, "images": [Path(p).name for p in r.images], "target": r.answer})
-            for r in records]
-
-
-def score_shapes(response: str, doc: Doc) -> tuple[str, float]:
-    """Exact match of the normalised first line (the questions ask for one word, a number or a named location)."""
-    extracted = normalize_answer(response)
-    return extracted, float(extracted == normalize_answer(doc.target))
-
-
-BENCHMARKS: dict[str, Benchmark] = {
-    "shapes": Benchmark(
-        "shapes", "exact_match", layout="shapes/ (a `dopd-vl build-data --task shapes` folder: manifest.json, "
-        "the datasets files, images/)", source="generated: dopd-vl build-data --task shapes --out DATA_DIR/shapes",
-        load=load_shapes, score=score_shapes,
-        files=lambda data_dir: [data_dir / "shapes" / "manifest.json"]),
-}
-
-
-def missing_message(benchmark: Benchmark, data_dir: Path) -> str:
-    return (f"benchmark '{benchmark.name}': its files are not in {data_dir}. Expected layout under --data-dir: "
-            f"{benchmark.layout}. Public copy: {benchmark.source}.")
+HARNESS_VERSION = "0.2"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -177,6 +108,22 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def printable_prompt(messages: list[dict]) -> list[dict]:
+    """The prompt as JSON: each image or video part by its path or `ref`, never its pixels."""
+    def printable(part: dict) -> dict:
+        kind = "image" if "image" in part else "video" if "video" in part else None
+        if kind is None:
+            return part
+        value = part[kind]
+        return {"type": kind, kind: part.get("ref") or (str(value) if isinstance(value, (str, Path)) else "<pixels>")}
+    return [m if isinstance(m["content"], str) else {**m, "content": [printable(p) for p in m["content"]]}
+            for m in messages]
+
+
+def document_hash(doc: Doc) -> str:
+    return hashlib.sha256(json.dumps(doc.document, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, limit: int | None = None,
              batch_size: int = 8, max_new_tokens: int = 64, seed: int = 0, device: str = "cpu") -> dict:
     import torch
@@ -205,27 +152,25 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
         for doc, response in zip(docs[name], responses):
             extracted, score = benchmark.score(response, doc)
             scores.append(score)
-            prompt = [m if isinstance(m["content"], str) else {**m, "content": [
-                {**part, "image": str(part["image"])} if "image" in part else part for part in m["content"]]}
-                for m in doc.messages]
             lines.append(json.dumps({
-                "doc_id": doc.doc_id, "prompt": prompt, "target": doc.target, "response": response,
-                "extracted": extracted, benchmark.metric: score,
-                "doc_hash": hashlib.sha256(json.dumps(doc.document, sort_keys=True).encode()).hexdigest()[:16]}))
+                "doc_id": doc.doc_id, "prompt": printable_prompt(doc.messages), "target": doc.target,
+                "response": response, "extracted": extracted, **score, "doc_hash": document_hash(doc)}))
         write_atomically(output / f"samples_{name}.jsonl", "".join(line + "\n" for line in lines))
         results["results"][name] = {
-            benchmark.metric: sum(scores) / len(scores) if scores else 0.0, "samples": len(scores),
-            "seconds": round(elapsed, 2), "samples_per_second": round(len(scores) / elapsed, 3) if elapsed else None,
+            "metrics": benchmark.summarize(docs[name], scores), "headline": benchmark.metrics[0],
+            "samples": len(scores), "seconds": round(elapsed, 2),
+            "samples_per_second": round(len(scores) / elapsed, 3) if elapsed else None,
             "data_files": {str(p.relative_to(data_dir)): file_digest(p)[:16] for p in benchmark.files(data_dir)}}
     write_atomically(output / "results.json", json.dumps(results, indent=1))
     return results
 
 
 def format_table(results: dict) -> str:
+    """One row per benchmark and metric, the headline metric first."""
     rows = [("benchmark", "metric", "value", "samples")]
     for name, entry in results["results"].items():
-        metric = next(k for k in entry if k not in ("samples", "seconds", "samples_per_second", "data_files"))
-        rows.append((name, metric, f"{100 * entry[metric]:.1f}", str(entry["samples"])))
+        for metric, value in entry["metrics"].items():
+            rows.append((name, metric, f"{100 * value:.1f}", str(entry["samples"])))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -19,9 +19,10 @@ def data_dir(tmp_path_factory):
 
 def test_shapes_scoring_rule():
     doc = Doc("d", [], "top left", {})
-    assert BENCHMARKS["shapes"].score("Top left.", doc) == ("top left", 1.0)
-    assert BENCHMARKS["shapes"].score("<think>hmm</think>\ntop left\nbecause", doc) == ("top left", 1.0)
-    assert BENCHMARKS["shapes"].score("bottom left", doc) == ("bottom left", 0.0)
+    assert BENCHMARKS["shapes"].score("Top left.", doc) == ("top left", {"exact_match": 1.0})
+    assert BENCHMARKS["shapes"].score("<think>hmm</think>\ntop left\nbecause", doc) == ("top left",
+                                                                                      {"exact_match": 1.0})
+    assert BENCHMARKS["shapes"].score("bottom left", doc) == ("bottom left", {"exact_match": 0.0})
     assert normalize_answer("") == ""
 
 
@@ -31,16 +32,17 @@ def test_eval_tiny_student_on_shapes(data_dir, tmp_path, capsys):
                  "--limit", "8", "--batch-size", "4", "--max-new-tokens", "8", "--output", str(output)]) == 0
     results = json.loads((output / "results.json").read_text())
     entry = results["results"]["shapes"]
-    assert entry["samples"] == 8 and 0.0 <= entry["exact_match"] <= 1.0
+    assert entry["samples"] == 8 and 0.0 <= entry["metrics"]["exact_match"] <= 1.0
+    assert entry["headline"] == "exact_match"
     assert entry["data_files"] == {"shapes/manifest.json": entry["data_files"]["shapes/manifest.json"]}
     assert results["config"]["greedy"] and len(results["config"]["model_hash"]) == 16
     samples = [json.loads(line) for line in (output / "samples_shapes.jsonl").read_text().splitlines()]
     assert len(samples) == 8
     assert set(samples[0]) == {"doc_id", "prompt", "target", "response", "extracted", "exact_match", "doc_hash"}
-    assert sum(s["exact_match"] for s in samples) / 8 == entry["exact_match"]
+    assert sum(s["exact_match"] for s in samples) / 8 == entry["metrics"]["exact_match"]
     text = json.dumps(samples[0]["prompt"])
     assert "Privileged information" not in text and "bbox_2d" not in text  # the student view only
-    row = f"shapes     exact_match  {100 * entry['exact_match']:.1f}"
+    row = f"shapes     exact_match  {100 * entry['metrics']['exact_match']:.1f}"
     assert row in capsys.readouterr().out
     # greedy and batched: the same responses with another batch size
     again = run_eval("tiny:student", ["shapes"], data_dir, tmp_path / "again", limit=8, batch_size=8,
@@ -48,12 +50,12 @@ def test_eval_tiny_student_on_shapes(data_dir, tmp_path, capsys):
     responses = [json.loads(line)["response"] for line in (tmp_path / "again" / "samples_shapes.jsonl")
                  .read_text().splitlines()]
     assert responses == [s["response"] for s in samples]
-    assert again["results"]["shapes"]["exact_match"] == entry["exact_match"]
+    assert again["results"]["shapes"]["metrics"] == entry["metrics"]
 
 
 def test_missing_benchmark_files_name_the_layout(tmp_path, capsys):
     with pytest.raises(EvalError, match=r"benchmark 'shapes': its files are not in .*Expected layout under "
                                         r"--data-dir: shapes/ .*Public copy: generated"):
         run_eval("tiny:student", ["shapes"], tmp_path, tmp_path / "out")
-    assert main(["eval", "--model", "tiny:student", "--benchmarks", "mmstar", "--data-dir", str(tmp_path)]) == 2
-    assert "unknown benchmark(s) ['mmstar']; available: shapes" in capsys.readouterr().err
+    assert main(["eval", "--model", "tiny:student", "--benchmarks", "mmstarx", "--data-dir", str(tmp_path)]) == 2
+    assert "unknown benchmark(s) ['mmstarx']; available: " in capsys.readouterr().err

@@ -1,0 +1,6 @@
+"""The benchmark registry: every module here lists its `BENCHMARKS`."""
+
+from eval.benchmarks import bfcl, choice, code, documents, grounding, livebench, logic, maths, shapes, text_choice, video
+
+MODULES = (shapes, choice, grounding, documents, video, maths, text_choice, logic, livebench, code, bfcl)
+BENCHMARKS = {benchmark.name: benchmark for module in MODULES for benchmark in module.BENCHMARKS}
