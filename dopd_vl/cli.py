@@ -146,6 +146,30 @@ def cmd_eval(args) -> None:
     print(f"results and samples in {args.output}")
 
 
+def cmd_eval_compare(args) -> None:
+    from eval.compare import compare
+
+    print(compare([Path(folder).expanduser() for folder in args.runs], Path(args.output).expanduser(),
+                  teacher=Path(args.teacher).expanduser() if args.teacher else None,
+                  student=Path(args.student).expanduser() if args.student else None))
+    print(f"written: {Path(args.output) / 'compare.md'}, {Path(args.output) / 'compare.png'}")
+
+
+def build_compare_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dopd-vl eval compare",
+        description="One table across `dopd-vl eval` runs (e.g. teacher, student, OPD, DOPD): each benchmark's "
+                    "headline metric, the average over the benchmarks every run scored, and each run's share of the "
+                    "teacher-student gap recovered, (run - student) / (teacher - student). Printed, and written as "
+                    "compare.md and a bar chart compare.png.")
+    parser.add_argument("runs", nargs="+", metavar="DIR", help="run folders, each with a results.json")
+    parser.add_argument("--teacher", help="the teacher's run folder (default: the run whose model is PAIR:teacher)")
+    parser.add_argument("--student", help="the student's run folder (default: the run whose model is PAIR:student)")
+    parser.add_argument("--output", default="outputs/eval/compare",
+                        help="folder for compare.md and compare.png (default: outputs/eval/compare)")
+    return parser
+
+
 def format_count(count: int) -> str:
     for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if count >= size:
@@ -217,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "hold privileged input) and score with the benchmark's reference metric. Writes results.json "
                     "(metrics, sample counts, model hash, generation settings, data file hashes) and "
                     "samples_<benchmark>.jsonl (doc_id, prompt, target, response, extracted answer, score, document "
-                    "hash: the lmms-eval layout). Benchmarks available now: shapes.")
+                    "hash: the lmms-eval layout). `dopd-vl eval compare DIR [DIR ...]` puts several runs in one table "
+                    "(see `dopd-vl eval compare --help`).",
+        epilog="benchmarks: " + ", ".join(sorted(benchmark_names())))
     evaluate.add_argument("--model", required=True, help="a model folder (e.g. a run's final/), or PAIR:teacher / "
                                                           "PAIR:student (e.g. tiny:student)")
     evaluate.add_argument("--benchmarks", required=True, help="comma-separated benchmark names")
@@ -300,7 +326,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def benchmark_names() -> list[str]:
+    from eval.benchmarks import BENCHMARKS
+
+    return list(BENCHMARKS)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["eval", "compare"]:
+        args = build_compare_parser().parse_args(argv[2:])
+        try:
+            cmd_eval_compare(args)
+        except DopdError as error:
+            print(f"dopd-vl eval compare: error: {error}", file=sys.stderr)
+            return 2
+        return 0
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command is None:

@@ -59,3 +59,17 @@ def test_missing_benchmark_files_name_the_layout(tmp_path, capsys):
         run_eval("tiny:student", ["shapes"], tmp_path, tmp_path / "out")
     assert main(["eval", "--model", "tiny:student", "--benchmarks", "mmstarx", "--data-dir", str(tmp_path)]) == 2
     assert "unknown benchmark(s) ['mmstarx']; available: " in capsys.readouterr().err
+
+
+def test_compare_reads_real_runs(data_dir, tmp_path):
+    from eval.compare import compare
+
+    runs = {role: tmp_path / role for role in ("teacher", "student")}
+    scores = {role: run_eval(f"tiny:{role}", ["shapes"], data_dir, folder, limit=4, batch_size=4,
+                             max_new_tokens=4)["results"]["shapes"]["metrics"]["exact_match"]
+              for role, folder in runs.items()}
+    lines = compare([runs["teacher"], runs["student"]], tmp_path / "cmp").splitlines()
+    assert lines[2].split()[:4] == ["teacher", "tiny:teacher", f"{100 * scores['teacher']:.1f}",
+                                    f"{100 * scores['teacher']:.1f}"]
+    assert lines[3].split()[:2] == ["student", "tiny:student"]
+    assert (tmp_path / "cmp" / "compare.png").stat().st_size > 0
