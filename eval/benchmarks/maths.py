@@ -1,3 +1,346 @@
-"""(to be written)"""
+"""Text maths benchmarks: MATH-500, AIME 2025, GSM8K and the synthetic `arith` set of the data builders.
 
-BENCHMARKS = []
+Answers are compared as numbers or expressions, never as raw strings:
+
+- MATH-500 and AIME 2025: the content of the response's last complete ``\\boxed{...}`` (see :func:`last_boxed`) is
+  compared with the reference answer by symbolic equivalence, with `math-verify` (sympy behind it): see
+  :func:`math_equal`.
+- GSM8K: lm-evaluation-harness's two filters, ``strict-match`` and ``flexible-extract``, compared numerically.
+- arith: the integer a response ends on (see :func:`arith_answer`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from eval.base import Benchmark, Doc, parquet_rows, record_error, require
+from eval.metrics import strip_think
+
+BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reading the published files.
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def jsonl_records(benchmark: str, path: Path):
+    """(line number, record) for each non-blank line of a JSON Lines file, read lazily; a bad line is a record error."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise record_error(benchmark, path, f"on line {number}",
+                                   f"not valid JSON ({error.msg}); re-download the file") from None
+            if not isinstance(record, dict):
+                raise record_error(benchmark, path, f"on line {number}", "not a JSON object; re-download the file")
+            yield number, record
+
+
+def text_field(benchmark: str, path: Path, record_id: str, record: dict, name: str) -> str:
+    """A required field as a non-empty string (numbers are accepted and written as text, as AIME answers may be)."""
+    value = record.get(name)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        found = "missing" if value is None else f"{type(value).__name__} {value!r}"[:80]
+        raise record_error(benchmark, path, record_id,
+                           f"field '{name}': expected a non-empty string, found {found}; re-download the file")
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# \boxed{} answers and symbolic equivalence (MATH-500, AIME 2025).
+# ---------------------------------------------------------------------------------------------------------------------
+
+_BOX_OPENING = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def last_boxed(text: str) -> str | None:
+    """The content of the last complete ``\\boxed{...}`` (or ``\\fbox{...}``) of a text, braces balanced, or None.
+
+    Nested braces are kept (``\\boxed{\\frac{1}{2}}`` -> ``\\frac{1}{2}``); in ``\\boxed{\\boxed{5}}`` the inner box is
+    the last one. A box left open (a response cut off inside it) does not count: the one before it does.
+    """
+    for opening in reversed(list(_BOX_OPENING.finditer(text))):
+        depth, start = 1, opening.end()
+        for index in range(start, len(text)):
+            character, escaped = text[index], text[index - 1] == "\\"  # \{ and \} are literal braces
+            if character == "{" and not escaped:
+                depth += 1
+            elif character == "}" and not escaped:
+                depth -= 1
+                if depth == 0:
+                    return text[start:index].strip()
+    return None
+
+
+_MATH_WORDS = {"pi", "sqrt", "infty", "inf", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "and", "or"}
+_TRAILING_WORDS = re.compile(r"^(?P<value>.*?[\d}])\s+(?P<words>[A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)\s*\.?$", re.DOTALL)
+
+
+def strip_plain_units(answer: str) -> str:
+    """``10 dollars`` -> ``10``: plain words after a number or a closing brace are a unit or a noun, not maths.
+
+    math-verify already removes ``\\text{...}`` units and a list of unit words; this covers words it does not know
+    (``dollars``, ``apples``). Function names (``pi``, ``sqrt``, ``log``...) are never removed."""
+    match = _TRAILING_WORDS.match(answer.strip())
+    if match is None or any(word.lower() in _MATH_WORDS for word in match["words"].split()):
+        return answer
+    return match["value"]
+
+
+def math_equal(answer: str | None, reference: str) -> bool:
+    """Whether an extracted answer equals the reference answer, by math-verify's symbolic equivalence.
+
+    Both are parsed as LaTeX (``$...$``, with math-verify's normalisations: ``\\text{}`` and unit words removed,
+    ``\\dfrac`` -> ``\\frac``, ``\\left``/``\\right`` dropped, ...) and, failing that, as plain expressions, then
+    compared by ``math_verify.verify(reference, answer)``: numbers to 6 decimals (``0.5`` = ``\\frac{1}{2}``),
+    expressions by sympy simplification (``\\frac{\\sqrt2}{2}`` = ``\\frac{1}{\\sqrt{2}}``), intervals with their
+    open/closed ends, sets and tuples element-wise, equations by their right-hand side (``x=5`` = ``5``), and text
+    answers (``\\text{(C)}``) as strings. An empty or unparsable answer is wrong.
+    """
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+
+    if not answer or not answer.strip():
+        return False
+    # math-verify's time limits use SIGALRM, which only the main thread may set
+    seconds = 5 if threading.current_thread() is threading.main_thread() else None
+    extraction = [LatexExtractionConfig(), ExprExtractionConfig()]
+
+    def parsed(text: str):
+        text = re.sub(r"(?<!\\)\$", "", strip_plain_units(text))  # the answer is wrapped in $...$ below
+        return parse(f"${text}$", extraction_config=extraction, parsing_timeout=seconds)
+
+    gold, prediction = parsed(reference), parsed(answer)
+    if not gold:
+        return False
+    return bool(verify(gold, prediction, timeout_seconds=seconds))
+
+
+def score_boxed(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """MATH-500 / AIME 2025 accuracy: the last complete ``\\boxed{}`` of the response (after any thinking block) is
+    symbolically equivalent to the reference answer (:func:`math_equal`). No box: wrong.
+
+    Reference: the MATH answer-checking protocol (Hendrycks et al. 2021; Lightman et al. 2023 for the MATH-500 subset)
+    as run by Hugging Face's lighteval / open-r1 with math-verify: the final boxed answer, compared by equivalence
+    rather than by string match. AIME answers are integers from 0 to 999, compared the same way.
+    """
+    extracted = last_boxed(strip_think(response))
+    return extracted or "", {"accuracy": float(math_equal(extracted, doc.target))}
+
+
+def boxed_prompt(problem: str) -> list[dict]:
+    return [{"role": "user", "content": f"{problem}\n{BOXED_INSTRUCTION}"}]
+
+
+# MATH-500 (HuggingFaceH4/MATH-500) -----------------------------------------------------------------------------------
+
+
+def load_math500(data_dir: Path, limit: int | None) -> list[Doc]:
+    path = data_dir / "math500" / "test.jsonl"
+    require(MATH500, data_dir, path)
+    docs = []
+    for number, record in jsonl_records("math500", path):
+        if limit is not None and len(docs) >= limit:
+            break
+        record_id = f"on line {number}"
+        unique_id = text_field("math500", path, record_id, record, "unique_id")
+        problem = text_field("math500", path, unique_id, record, "problem")
+        answer = text_field("math500", path, unique_id, record, "answer")
+        docs.append(Doc(unique_id, boxed_prompt(problem), answer,
+                        {"problem": problem, "answer": answer, "subject": record.get("subject"),
+                         "level": record.get("level"), "unique_id": unique_id}))
+    return docs
+
+
+MATH500 = Benchmark(
+    "math500", ("accuracy",),
+    layout="math500/test.jsonl (one JSON object a line: problem, solution, answer, subject, level, unique_id)",
+    source="https://huggingface.co/datasets/HuggingFaceH4/MATH-500 "
+           "(huggingface-cli download --repo-type dataset HuggingFaceH4/MATH-500 --local-dir DATA_DIR/math500)",
+    load=load_math500, score=score_boxed, files=lambda data_dir: [data_dir / "math500" / "test.jsonl"])
+
+
+# AIME 2025 (opencompass/AIME2025) ------------------------------------------------------------------------------------
+
+AIME25_FILES = ("aime2025-I.jsonl", "aime2025-II.jsonl")
+
+
+def load_aime25(data_dir: Path, limit: int | None) -> list[Doc]:
+    paths = [data_dir / "aime25" / name for name in AIME25_FILES]
+    require(AIME25, data_dir, *paths)
+    docs = []
+    for path in paths:
+        exam = path.stem.split("-")[-1]  # I or II
+        for index, (number, record) in enumerate(jsonl_records("aime25", path), 1):
+            if limit is not None and len(docs) >= limit:
+                return docs
+            doc_id = f"aime2025-{exam}-{index}"
+            question = text_field("aime25", path, f"{doc_id} (line {number})", record, "question")
+            answer = text_field("aime25", path, f"{doc_id} (line {number})", record, "answer").strip()
+            docs.append(Doc(doc_id, boxed_prompt(question), answer,
+                            {"question": question, "answer": answer, "exam": f"AIME 2025 {exam}", "problem": index}))
+    return docs
+
+
+AIME25 = Benchmark(
+    "aime25", ("accuracy",),
+    layout="aime25/aime2025-I.jsonl and aime25/aime2025-II.jsonl (one JSON object a line: question, answer)",
+    source="https://huggingface.co/datasets/opencompass/AIME2025 "
+           "(huggingface-cli download --repo-type dataset opencompass/AIME2025 --local-dir DATA_DIR/aime25)",
+    load=load_aime25, score=score_boxed,
+    files=lambda data_dir: [data_dir / "aime25" / name for name in AIME25_FILES])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# GSM8K (openai/gsm8k, config main, split test).
+# ---------------------------------------------------------------------------------------------------------------------
+
+GSM8K_FILE = Path("gsm8k") / "main" / "test-00000-of-00001.parquet"
+GSM8K_INSTRUCTION = ("Solve the problem step by step. Then write the final answer, a number, on the last line "
+                     "after \"#### \" (for example: #### 42).")
+_STRICT = re.compile(r"#### (\-?[0-9\.\,]+)")
+_FLEXIBLE = re.compile(r"(-?[$0-9.,]{2,})|(-?[0-9]+)")
+
+
+def gsm8k_number(text: str | None) -> Decimal | None:
+    """lm-evaluation-harness's answer cleaning (``regexes_to_ignore``: ``,``, ``$``, everything up to ``#### ``, a
+    final ``.``), then the text read as a decimal number; None when it is not one."""
+    if text is None:
+        return None
+    text = re.sub(r"(?s).*#### ", "", text.replace(",", "").replace("$", "")).strip()
+    text = re.sub(r"\.$", "", text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def gsm8k_extract(response: str) -> tuple[str | None, str | None]:
+    """(strict, flexible) answers of a response, as lm-evaluation-harness's two filters of the `gsm8k` task find them.
+
+    - strict-match: the first ``#### <number>`` (regex ``#### (\\-?[0-9\\.\\,]+)``), the answer format of the
+      task's chain-of-thought exemplars and of the GSM8K reference solutions.
+    - flexible-extract: the last match of ``(-?[$0-9.,]{2,})|(-?[0-9]+)``, i.e. the last number of the response.
+      Unlike the harness, a match without any digit (an ellipsis ``...``) is skipped rather than taken.
+    """
+    strict = _STRICT.search(response)
+    flexible = [next(group for group in match.groups() if group) for match in _FLEXIBLE.finditer(response)]
+    flexible = [text for text in flexible if any(c.isdigit() for c in text)]
+    return (strict.group(1) if strict else None), (flexible[-1] if flexible else None)
+
+
+def score_gsm8k(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """GSM8K exact match of the final number, the two ways lm-evaluation-harness reports it (task `gsm8k`, v3):
+    ``strict_match`` (the number after ``#### ``) and ``flexible_extract`` (the last number of the response).
+
+    Both sides are cleaned as the harness does (commas, ``$`` and a final ``.`` removed) and compared as decimal
+    numbers, so ``1,000`` = ``1000`` and ``18.00`` = ``18`` (the harness compares the cleaned strings). The target
+    is the number after ``####`` in the reference solution. No number found: wrong ("[invalid]" in `extracted`).
+    """
+    strict, flexible = gsm8k_extract(strip_think(response))
+    target = gsm8k_number(doc.target)
+    scores = {name: float(value is not None and gsm8k_number(value) == target)
+              for name, value in (("strict_match", strict), ("flexible_extract", flexible))}
+    return f"strict={strict or '[invalid]'} flexible={flexible or '[invalid]'}", scores
+
+
+def load_gsm8k(data_dir: Path, limit: int | None) -> list[Doc]:
+    path = data_dir / GSM8K_FILE
+    require(GSM8K, data_dir, path)
+    docs = []
+    for index, row in enumerate(parquet_rows(path, ["question", "answer"])):
+        if limit is not None and len(docs) >= limit:
+            break
+        doc_id = f"gsm8k-test-{index}"
+        question = text_field("gsm8k", path, f"row {index}", row, "question")
+        solution = text_field("gsm8k", path, f"row {index}", row, "answer")
+        if "####" not in solution or gsm8k_number(solution.split("####")[-1]) is None:
+            raise record_error("gsm8k", path, f"row {index}",
+                               "field 'answer': the reference solution does not end with '#### <number>'; "
+                               "re-download openai/gsm8k (config main)")
+        target = solution.split("####")[-1].strip()
+        docs.append(Doc(doc_id, [{"role": "user", "content": f"Question: {question}\n{GSM8K_INSTRUCTION}"}],
+                        target, {"question": question, "target": target}))
+    return docs
+
+
+GSM8K = Benchmark(
+    "gsm8k", ("strict_match", "flexible_extract"),
+    layout=f"{GSM8K_FILE.as_posix()} (the Hugging Face openai/gsm8k repository: config main, columns question, "
+           "answer)",
+    source="https://huggingface.co/datasets/openai/gsm8k "
+           "(huggingface-cli download --repo-type dataset openai/gsm8k --local-dir DATA_DIR/gsm8k)",
+    load=load_gsm8k, score=score_gsm8k, files=lambda data_dir: [data_dir / GSM8K_FILE])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# arith: the synthetic word problems of the data builders (`dopd-vl build-data --task arith`).
+# ---------------------------------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
+_ANSWER_CUE = re.compile(r"answer\s*(?:is|:|=)|####", re.IGNORECASE)
+
+
+def _numbers(text: str) -> list[str]:
+    return [match.group(0).replace(",", "") for match in _NUMBER.finditer(text)]
+
+
+def arith_answer(response: str) -> str | None:
+    """The number an arith response gives as its answer, or None.
+
+    The questions (data_builders/synthetic.py) are one-line word problems ending in "How many ... ?" with no format
+    asked, so the rule takes, after any thinking block, in order: the last number inside the last ``\\boxed{}``;
+    else the first number after the last answer cue (``answer is``, ``answer:``, ``answer =``, ``####``); else the
+    last number of the response. Thousands separators are dropped (``1,200`` -> ``1200``).
+    """
+    text = strip_think(response)
+    boxed = last_boxed(text)
+    if boxed is not None:
+        numbers = _numbers(boxed)
+        return numbers[-1] if numbers else None
+    cues = list(_ANSWER_CUE.finditer(text))
+    if cues:
+        numbers = _numbers(text[cues[-1].end():])
+        if numbers:
+            return numbers[0]
+    numbers = _numbers(text)
+    return numbers[-1] if numbers else None
+
+
+def score_arith(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Accuracy: the response's answer (:func:`arith_answer`) equals the integer target as a number (``42.0`` = 42)."""
+    answer = arith_answer(response)
+    correct = answer is not None and Decimal(answer) == Decimal(doc.target)
+    return answer or "", {"accuracy": float(correct)}
+
+
+def load_arith(data_dir: Path, limit: int | None) -> list[Doc]:
+    from dopd_vl.records import load_records, render_messages
+
+    folder = data_dir / "arith"
+    require(ARITH, data_dir, folder / "manifest.json")
+    docs = []
+    for record in load_records(folder)[:limit]:
+        if not re.fullmatch(r"-?\d+", str(record.answer).strip()):
+            raise record_error("arith", folder, record.id, f"field 'answer': {record.answer!r} is not an integer; "
+                                                           "rebuild the folder with dopd-vl build-data --task arith")
+        docs.append(Doc(record.id, render_messages(record, "student"), str(record.answer).strip(),
+                        {"question": record.question, "target": str(record.answer).strip()}))
+    return docs
+
+
+ARITH = Benchmark(
+    "arith", ("accuracy",),
+    layout="arith/ (a `dopd-vl build-data --task arith` folder: manifest.json and the datasets files)",
+    source="generated: dopd-vl build-data --task arith --out DATA_DIR/arith",
+    load=load_arith, score=score_arith, files=lambda data_dir: [data_dir / "arith" / "manifest.json"])
+
+BENCHMARKS = [MATH500, AIME25, GSM8K, ARITH]
