@@ -10,10 +10,12 @@ import inspect
 import io
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from PIL import Image
 
 from dopd_vl.models import vision_special_token_ids
+from dopd_vl.video import VIDEO_FRAMES, read_video
 
 VISION_KEYS = ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_grid_thw")
 
@@ -33,18 +35,34 @@ def conversation_images(messages: list[dict]) -> list[Image.Image]:
     return images
 
 
+def conversation_videos(messages: list[dict], frames: int = VIDEO_FRAMES) -> list[tuple[np.ndarray, dict]]:
+    """The videos of a conversation in order, each decoded from its file as `(frames_THWC, metadata)`: `frames`
+    frames (or the part's own `nframes`) sampled uniformly, with the metadata the processor needs for timestamps."""
+    return [read_video(part["video"], int(part.get("nframes") or frames))
+            for message in messages if not isinstance(message["content"], str)
+            for part in message["content"] if part.get("type") == "video" or "video" in part]
+
+
 def encode_prompts(processor, conversations: list[list[dict]], padding_side: str = "left",
-                   enable_thinking: bool = False) -> dict[str, torch.Tensor]:
-    """Chat-template and tokenize a batch of conversations (with their images, for a vision processor)."""
+                   enable_thinking: bool = False, video_frames: int = VIDEO_FRAMES) -> dict[str, torch.Tensor]:
+    """Chat-template and tokenize a batch of conversations (with their images and videos, for a vision processor).
+
+    Videos are decoded here (`video_frames` frames each unless a part says `nframes`; see `read_video`) and handed
+    to the processor as sampled frames with their metadata (`do_sample_frames=False`), so the processor neither
+    decodes nor re-samples them and computes Qwen3-VL's frame timestamps from the true frame indices and rate."""
     tokenizer = getattr(processor, "tokenizer", processor)
     texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False,
                                            enable_thinking=enable_thinking) for c in conversations]
     images = [conversation_images(c) for c in conversations]
+    videos = [video for c in conversations for video in conversation_videos(c, video_frames)]
     previous_side, tokenizer.padding_side = tokenizer.padding_side, padding_side
     try:
-        if any(images):
-            return dict(processor(text=texts, images=[i for group in images for i in group], return_tensors="pt",
-                                  padding=True))
+        if any(images) or videos:
+            vision = {"images": [i for group in images for i in group]} if any(images) else {}
+            if videos:
+                vision.update(videos=[frames for frames, _ in videos], do_sample_frames=False,
+                              video_metadata=[metadata for _, metadata in videos])
+            return dict(processor(text=texts, **vision, return_tensors="pt", padding=True))
         return dict(tokenizer(texts, return_tensors="pt", padding=True))
     finally:
         tokenizer.padding_side = previous_side
@@ -136,8 +154,10 @@ def scoring_batch(prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts, pa
 
 def repeat_vision_inputs(prompt_inputs: dict[str, torch.Tensor], n: int) -> dict[str, torch.Tensor]:
     """Repeat each prompt's images `n` times, keeping prompt-major order (pixel rows are grouped by image)."""
+    if "pixel_values_videos" in prompt_inputs:  # a video's frame groups are split by timestamp text: not counted here
+        raise ValueError("training on video prompts is not supported yet (evaluation is: `dopd-vl eval`)")
     out = {}
-    for pixels_key, grid_key in (("pixel_values", "image_grid_thw"), ("pixel_values_videos", "video_grid_thw")):
+    for pixels_key, grid_key in (("pixel_values", "image_grid_thw"),):
         if pixels_key not in prompt_inputs:
             continue
         grid_G3 = prompt_inputs[grid_key]

@@ -219,7 +219,7 @@ _MRA_TOLERANCES = tuple((100 - c) / 100.0 for c in range(50, 100, 5))  # 1 - C: 
 _FIRST_NUMBER = re.compile(_NUMBER)
 
 
-def _to_number(value) -> float | None:
+def to_number(value) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -238,8 +238,8 @@ def mean_relative_accuracy(pred, target) -> float:
     ``pred`` may be a number or text: text uses its first number after :func:`strip_think` (commas removed); no
     number scores 0.0. A target of 0 (relative error undefined) scores 1.0 only for a prediction of exactly 0.
     """
-    target_value = _to_number(target)
-    pred_value = _to_number(pred)
+    target_value = to_number(target)
+    pred_value = to_number(pred)
     if target_value is None:
         raise ValueError(f"VSI-Bench numerical target is not a number: {target!r}")
     if pred_value is None:
