@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 
 from eval.metrics import strip_think
 
-__all__ = ["extract_choice", "option_letters"]
+__all__ = ["extract_choice", "last_boxed", "option_letters"]
 
 _CUE = re.compile(
     r"(?<![A-Za-z])(?:answer|option|choice)s?(?![A-Za-z])"
@@ -128,3 +128,25 @@ def extract_choice(response: str | None, options: Sequence[str] | Mapping[str, s
     if len(distinct) > 1:
         return max(cued)[1] if cued else None
     return _unique_option_text(text, letters)
+
+
+_BOX_OPENING = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def last_boxed(text: str) -> str | None:
+    """The content of the last complete ``\\boxed{...}`` (or ``\\fbox{...}``) of a text, braces balanced, or None.
+
+    Nested braces are kept (``\\boxed{\\frac{1}{2}}`` -> ``\\frac{1}{2}``); in ``\\boxed{\\boxed{5}}`` the inner box is
+    the last one. A box left open (a response cut off inside it) does not count: the one before it does.
+    """
+    for opening in reversed(list(_BOX_OPENING.finditer(text))):
+        depth, start = 1, opening.end()
+        for index in range(start, len(text)):
+            character, escaped = text[index], text[index - 1] == "\\"  # \{ and \} are literal braces
+            if character == "{" and not escaped:
+                depth += 1
+            elif character == "}" and not escaped:
+                depth -= 1
+                if depth == 0:
+                    return text[start:index].strip()
+    return None

@@ -9,7 +9,8 @@ from eval_fixtures_text import (AIME25_ROWS, GSM8K_ROWS, MATH500_ROWS, WRITERS, 
 
 from eval.base import Doc, EvalError
 from eval.benchmarks import BENCHMARKS
-from eval.benchmarks.maths import arith_answer, gsm8k_extract, last_boxed, math_equal, strip_plain_units
+from eval.benchmarks.maths import arith_answer, gsm8k_extract, math_equal, strip_plain_units
+from eval.extract import last_boxed
 from eval.benchmarks.text_choice import ceval_choice
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from eval.base import Benchmark, Doc, parquet_rows, record_error, require
+from eval.extract import last_boxed
 from eval.metrics import strip_think
 
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
@@ -57,28 +58,6 @@ def text_field(benchmark: str, path: Path, record_id: str, record: dict, name: s
 # ---------------------------------------------------------------------------------------------------------------------
 # \boxed{} answers and symbolic equivalence (MATH-500, AIME 2025).
 # ---------------------------------------------------------------------------------------------------------------------
-
-_BOX_OPENING = re.compile(r"\\(?:boxed|fbox)\s*\{")
-
-
-def last_boxed(text: str) -> str | None:
-    """The content of the last complete ``\\boxed{...}`` (or ``\\fbox{...}``) of a text, braces balanced, or None.
-
-    Nested braces are kept (``\\boxed{\\frac{1}{2}}`` -> ``\\frac{1}{2}``); in ``\\boxed{\\boxed{5}}`` the inner box is
-    the last one. A box left open (a response cut off inside it) does not count: the one before it does.
-    """
-    for opening in reversed(list(_BOX_OPENING.finditer(text))):
-        depth, start = 1, opening.end()
-        for index in range(start, len(text)):
-            character, escaped = text[index], text[index - 1] == "\\"  # \{ and \} are literal braces
-            if character == "{" and not escaped:
-                depth += 1
-            elif character == "}" and not escaped:
-                depth -= 1
-                if depth == 0:
-                    return text[start:index].strip()
-    return None
-
 
 _MATH_WORDS = {"pi", "sqrt", "infty", "inf", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "and", "or"}
 _TRAILING_WORDS = re.compile(r"^(?P<value>.*?[\d}])\s+(?P<words>[A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)\s*\.?$", re.DOTALL)
