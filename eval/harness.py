@@ -158,7 +158,9 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
         write_atomically(output / f"samples_{name}.jsonl", "".join(line + "\n" for line in lines))
         results["results"][name] = {
             "metrics": benchmark.summarize(docs[name], scores), "headline": benchmark.metrics[0],
-            "samples": len(scores), "seconds": round(elapsed, 2),
+            "samples": len(scores), "samples_per_metric": {  # a metric of a subset (a split, a category)
+                metric: count for metric in dict.fromkeys(m for score in scores for m in score)
+                if (count := sum(metric in score for score in scores)) < len(scores)}, "seconds": round(elapsed, 2),
             "samples_per_second": round(len(scores) / elapsed, 3) if elapsed else None,
             "data_files": {str(p.relative_to(data_dir)): file_digest(p)[:16] for p in benchmark.files(data_dir)}}
     write_atomically(output / "results.json", json.dumps(results, indent=1))
@@ -170,7 +172,8 @@ def format_table(results: dict) -> str:
     rows = [("benchmark", "metric", "value", "samples")]
     for name, entry in results["results"].items():
         for metric, value in entry["metrics"].items():
-            rows.append((name, metric, f"{100 * value:.1f}", str(entry["samples"])))
+            count = entry.get("samples_per_metric", {}).get(metric, entry["samples"])
+            rows.append((name, metric, f"{100 * value:.1f}", str(count)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
