@@ -251,7 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "layout (a missing one is named with its layout)")
     evaluate.add_argument("--limit", type=int, help="first N documents of each benchmark")
     evaluate.add_argument("--batch-size", type=int, default=8, help="prompts per generate call (default 8)")
-    evaluate.add_argument("--max-new-tokens", type=int, default=64, help="longest response (default 64)")
+    evaluate.add_argument("--max-new-tokens", type=int,
+                          help="longest response, for every benchmark (default: each benchmark's own budget, e.g. "
+                               "16 for shapes, 64 for chartqa, 256 for mmstar, 4096 for math500; results.json "
+                               "records it)")
     evaluate.add_argument("--output", default="outputs/eval", help="folder for results.json and the samples files")
     evaluate.add_argument("--seed", type=int, default=0, help="torch seed (generation is greedy)")
     evaluate.add_argument("--device", default="cpu", help="torch device (default cpu)")

@@ -42,6 +42,7 @@ class Benchmark:
     score: Callable[[str, Doc], tuple[str, dict[str, float]]]  # (extracted answer, {metric: value})
     files: Callable[[Path], list[Path]] = field(default=lambda data_dir: [])  # the data files hashed in results
     aggregate: Callable[[list[Doc], list[dict[str, float]]], dict[str, float]] | None = None  # default: means
+    max_new_tokens: int = 1024  # the default response budget (short-answer benchmarks need far less; --max-new-tokens)
 
     def summarize(self, docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:
         """Each metric's mean over the samples that report it (a benchmark may aggregate its own way)."""

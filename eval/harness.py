@@ -125,7 +125,9 @@ def document_hash(doc: Doc) -> str:
 
 
 def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, limit: int | None = None,
-             batch_size: int = 8, max_new_tokens: int = 64, seed: int = 0, device: str = "cpu") -> dict:
+             batch_size: int = 8, max_new_tokens: int | None = None, seed: int = 0, device: str = "cpu") -> dict:
+    """Generate for every document of each benchmark and score it; `max_new_tokens=None` uses each benchmark's own
+    budget. Writes results.json and samples_<benchmark>.jsonl to `output`."""
     import torch
     from tqdm.auto import tqdm
 
@@ -140,13 +142,14 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
     output.mkdir(parents=True, exist_ok=True)
     results = {"config": {"model": model, "model_location": location, "model_hash": model_digest(location),
                           "harness_version": HARNESS_VERSION, "batch_size": batch_size,
-                          "max_new_tokens": max_new_tokens, "greedy": True, "seed": seed, "limit": limit},
+                          "max_new_tokens": max_new_tokens or "per benchmark", "greedy": True, "seed": seed, "limit": limit},
                "results": {}}
     for name in benchmarks:
         benchmark = BENCHMARKS[name]
         started = time.perf_counter()
         with tqdm(total=len(docs[name]), desc=f"eval {name}", dynamic_ncols=True) as progress:
-            responses = generate(network, processor, docs[name], batch_size, max_new_tokens, progress)
+            budget = max_new_tokens or benchmark.max_new_tokens
+            responses = generate(network, processor, docs[name], batch_size, budget, progress)
         elapsed = time.perf_counter() - started
         lines, scores = [], []
         for doc, response in zip(docs[name], responses):
@@ -158,7 +161,8 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
         write_atomically(output / f"samples_{name}.jsonl", "".join(line + "\n" for line in lines))
         results["results"][name] = {
             "metrics": benchmark.summarize(docs[name], scores), "headline": benchmark.metrics[0],
-            "samples": len(scores), "samples_per_metric": {  # a metric of a subset (a split, a category)
+            "max_new_tokens": budget, "samples": len(scores),
+            "samples_per_metric": {  # a metric of a subset (a split, a category)
                 metric: count for metric in dict.fromkeys(m for score in scores for m in score)
                 if (count := sum(metric in score for score in scores)) < len(scores)}, "seconds": round(elapsed, 2),
             "samples_per_second": round(len(scores) / elapsed, 3) if elapsed else None,

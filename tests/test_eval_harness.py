@@ -73,3 +73,10 @@ def test_compare_reads_real_runs(data_dir, tmp_path):
                                     f"{100 * scores['teacher']:.1f}"]
     assert lines[3].split()[:2] == ["student", "tiny:student"]
     assert (tmp_path / "cmp" / "compare.png").stat().st_size > 0
+
+
+def test_each_benchmark_has_its_own_response_budget(data_dir, tmp_path):
+    results = run_eval("tiny:student", ["shapes"], data_dir, tmp_path, limit=2, batch_size=2)
+    assert results["results"]["shapes"]["max_new_tokens"] == BENCHMARKS["shapes"].max_new_tokens == 16
+    assert results["config"]["max_new_tokens"] == "per benchmark"
+    assert BENCHMARKS["math500"].max_new_tokens == 4096 and BENCHMARKS["chartqa"].max_new_tokens == 64

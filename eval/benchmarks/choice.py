@@ -450,7 +450,7 @@ REALWORLDQA = Benchmark(
            "question, answer)",
     source="https://huggingface.co/datasets/xai-org/RealworldQA",
     load=load_realworldqa, score=score_question,
-    files=lambda data_dir: sorted(data_dir.glob("realworldqa/data/test-*.parquet")))
+    files=lambda data_dir: sorted(data_dir.glob("realworldqa/data/test-*.parquet")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MMStar.
@@ -488,7 +488,7 @@ MMSTAR = Benchmark(
            "image, answer, category, l2_category, meta_info)",
     source="https://huggingface.co/datasets/Lin-Chen/MMStar",
     load=load_mmstar, score=score_question, aggregate=accuracy_by("category"),
-    files=lambda data_dir: sorted(data_dir.glob("mmstar/mmstar.parquet")))
+    files=lambda data_dir: sorted(data_dir.glob("mmstar/mmstar.parquet")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MathVision.
@@ -537,13 +537,13 @@ MATHVISION = Benchmark(
     layout=f"mathvision/data/test-00000-of-00001-3532b8d3f1b4047a.parquet {_MATHVISION_LAYOUT}",
     source="https://huggingface.co/datasets/MathLLMs/MathVision",
     load=load_mathvision, score=score_question, aggregate=accuracy_by("subject"),
-    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/test-*.parquet")))
+    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/test-*.parquet")), max_new_tokens=256)
 MATHVISION_MINI = Benchmark(
     "mathvision_mini", ("accuracy",),
     layout=f"mathvision/data/testmini-00000-of-00001-f8ff70fcb2f29b1d.parquet {_MATHVISION_LAYOUT}",
     source="https://huggingface.co/datasets/MathLLMs/MathVision",
     load=load_mathvision_mini, score=score_question, aggregate=accuracy_by("subject"),
-    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/testmini-*.parquet")))
+    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/testmini-*.parquet")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # DynaMath.
@@ -604,7 +604,8 @@ DYNAMATH = Benchmark(
            "columns id, question, image, decoded_image, ground_truth, answer_type, subject, knowledge_level)",
     source="https://huggingface.co/datasets/DynaMath/DynaMath_Sample",
     load=load_dynamath, score=score_question, aggregate=dynamath_summary,
-    files=lambda data_dir: sorted(p for k in DYNAMATH_VARIANTS for p in data_dir.glob(f"dynamath/data/sample{k}-*")))
+    files=lambda data_dir: sorted(p for k in DYNAMATH_VARIANTS for p in data_dir.glob(f"dynamath/data/sample{k}-*")),
+    max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # LogicVista.
@@ -656,7 +657,7 @@ LOGICVISTA = Benchmark(
            "repository: dataset.json maps v1_0... to imagename, question, answer, reasoning, skill, capability)",
     source="https://github.com/Yijia-Xiao/LogicVista",
     load=load_logicvista, score=score_question, aggregate=accuracy_by("skill"),
-    files=lambda data_dir: sorted(data_dir.glob("logicvista/data/dataset.json")))
+    files=lambda data_dir: sorted(data_dir.glob("logicvista/data/dataset.json")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MMMU and MMMU-Pro.
@@ -747,7 +748,8 @@ MMMU = Benchmark(
            "image_7, img_type, answer, topic_difficulty, question_type, subfield)",
     source="https://huggingface.co/datasets/MMMU/MMMU",
     load=load_mmmu, score=score_question, aggregate=accuracy_by("discipline"),
-    files=lambda data_dir: sorted(p for s in MMMU_SUBJECTS for p in data_dir.glob(f"mmmu/{s}/validation-*.parquet")))
+    files=lambda data_dir: sorted(p for s in MMMU_SUBJECTS for p in data_dir.glob(f"mmmu/{s}/validation-*.parquet")),
+    max_new_tokens=256)
 MMMU_PRO_STANDARD = Benchmark(
     "mmmu_pro_standard", ("accuracy",),
     layout="mmmu_pro/standard (10 options)/test-00000-of-00002.parquet and test-00001-of-00002.parquet (the "
@@ -755,14 +757,14 @@ MMMU_PRO_STANDARD = Benchmark(
            "image_7, img_type, answer, topic_difficulty, subject)",
     source="https://huggingface.co/datasets/MMMU/MMMU_Pro",
     load=load_mmmu_pro_standard, score=score_question, aggregate=accuracy_by("discipline"),
-    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/standard (10 options)/test-*.parquet")))
+    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/standard (10 options)/test-*.parquet")), max_new_tokens=256)
 MMMU_PRO_VISION = Benchmark(
     "mmmu_pro_vision", ("accuracy",),
     layout="mmmu_pro/vision/test-00000-of-00004.parquet ... test-00003-of-00004.parquet (the MMMU/MMMU_Pro dataset "
            "repository as downloaded; columns id, image, options, answer, subject)",
     source="https://huggingface.co/datasets/MMMU/MMMU_Pro",
     load=load_mmmu_pro_vision, score=score_question, aggregate=accuracy_by("discipline"),
-    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/vision/test-*.parquet")))
+    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/vision/test-*.parquet")), max_new_tokens=256)
 
 BENCHMARKS = [REALWORLDQA, MMSTAR, MATHVISION, MATHVISION_MINI, DYNAMATH, LOGICVISTA, MMMU, MMMU_PRO_STANDARD,
               MMMU_PRO_VISION]

@@ -384,7 +384,7 @@ def livecodebench_benchmark(name: str, start: datetime, end: datetime) -> Benchm
         name, ("pass@1", *(f"pass@1_{d}" for d in DIFFICULTIES)),
         layout=f"{LAYOUT}; problems dated {start.date()} <= contest_date < {end.date()}",
         source=SOURCE, load=lambda data_dir, limit: [], score=score_livecodebench,
-        files=lambda data_dir: [data_dir / "livecodebench" / n for n in RELEASE_V5_FILES])
+        files=lambda data_dir: [data_dir / "livecodebench" / n for n in RELEASE_V5_FILES], max_new_tokens=4096)
     benchmark.load = partial(load_livecodebench, benchmark, start, end)
     return benchmark
 

@@ -130,7 +130,7 @@ CHARTQA = Benchmark(
            "answer, image)",
     source="https://huggingface.co/datasets/lmms-lab/ChartQA",
     load=load_chartqa, score=score_chartqa,
-    files=lambda data_dir: sorted(Path(data_dir).glob("chartqa/data/test-*.parquet")))
+    files=lambda data_dir: sorted(Path(data_dir).glob("chartqa/data/test-*.parquet")), max_new_tokens=64)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -176,6 +176,6 @@ DOCVQA = Benchmark(
            "--local-dir DATA_DIR/docvqa`; columns questionId, question, image, answers, ...)",
     source="https://huggingface.co/datasets/lmms-lab/DocVQA",
     load=load_docvqa, score=score_docvqa,
-    files=lambda data_dir: sorted(Path(data_dir).glob("docvqa/DocVQA/validation-*.parquet")))
+    files=lambda data_dir: sorted(Path(data_dir).glob("docvqa/DocVQA/validation-*.parquet")), max_new_tokens=64)
 
 BENCHMARKS = [CHARTQA, DOCVQA]

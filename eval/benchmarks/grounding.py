@@ -87,7 +87,8 @@ def refer_benchmark(name: str, dataset: str, refs_name: str, split: str, archive
         layout=f"{dataset}/{refs_name} and {dataset}/instances.json (the refer release, split '{split}' of the "
                f"refs) and {IMAGE_DIR}/COCO_train2014_*.jpg",
         source=REFER_SOURCE.format(zip=archive), load=load, score=score_grounding,
-        files=lambda data_dir: [Path(data_dir) / dataset / refs_name, Path(data_dir) / dataset / "instances.json"])
+        files=lambda data_dir: [Path(data_dir) / dataset / refs_name, Path(data_dir) / dataset / "instances.json"],
+        max_new_tokens=128)
     return benchmark
 
 

@@ -860,6 +860,7 @@ LIVEBENCH = Benchmark(
            "livebench/<category> as downloaded; instruction_following and coding are not read)",
     source="https://huggingface.co/datasets/livebench (for each category: huggingface-cli download --repo-type "
            "dataset livebench/<category> --local-dir DATA_DIR/livebench/<category>)",
-    load=load_livebench, score=score_livebench, files=_livebench_files, aggregate=aggregate_livebench)
+    load=load_livebench, score=score_livebench, files=_livebench_files, aggregate=aggregate_livebench,
+    max_new_tokens=4096)
 
 BENCHMARKS = [LIVEBENCH]

@@ -204,7 +204,8 @@ ZEBRALOGIC = Benchmark(
            "puzzle, solution {header, rows}, created_at; with the answers, not the public hidden copy)",
     source="https://huggingface.co/datasets/WildEval/ZebraLogic (huggingface-cli download --repo-type dataset "
            "WildEval/ZebraLogic --local-dir DATA_DIR/zebralogic); gated: allenai/ZebraLogicBench-private",
-    load=load_zebralogic, score=score_zebralogic, files=_zebra_files, aggregate=aggregate_zebralogic)
+    load=load_zebralogic, score=score_zebralogic, files=_zebra_files, aggregate=aggregate_zebralogic,
+    max_new_tokens=4096)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -409,6 +410,6 @@ AUTOLOGI = Benchmark(
     layout="autologi/testing-data/AutoLogi_en.jsonl and autologi/testing-data/AutoLogi_cn.jsonl (the GitHub release: "
            "one puzzle a line with idx, prompt, code {Inputs_Check_code, Constraint_List_code, Traverse_code}, lang)",
     source="https://github.com/8188zq/AutoLogi (git clone https://github.com/8188zq/AutoLogi DATA_DIR/autologi)",
-    load=load_autologi, score=score_autologi, files=_autologi_files)
+    load=load_autologi, score=score_autologi, files=_autologi_files, max_new_tokens=4096)
 
 BENCHMARKS = [ZEBRALOGIC, AUTOLOGI]

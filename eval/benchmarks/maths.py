@@ -143,7 +143,8 @@ MATH500 = Benchmark(
     layout="math500/test.jsonl (one JSON object a line: problem, solution, answer, subject, level, unique_id)",
     source="https://huggingface.co/datasets/HuggingFaceH4/MATH-500 "
            "(huggingface-cli download --repo-type dataset HuggingFaceH4/MATH-500 --local-dir DATA_DIR/math500)",
-    load=load_math500, score=score_boxed, files=lambda data_dir: [data_dir / "math500" / "test.jsonl"])
+    load=load_math500, score=score_boxed, files=lambda data_dir: [data_dir / "math500" / "test.jsonl"],
+    max_new_tokens=4096)
 
 
 # AIME 2025 (opencompass/AIME2025) ------------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ AIME25 = Benchmark(
     source="https://huggingface.co/datasets/opencompass/AIME2025 "
            "(huggingface-cli download --repo-type dataset opencompass/AIME2025 --local-dir DATA_DIR/aime25)",
     load=load_aime25, score=score_boxed,
-    files=lambda data_dir: [data_dir / "aime25" / name for name in AIME25_FILES])
+    files=lambda data_dir: [data_dir / "aime25" / name for name in AIME25_FILES], max_new_tokens=4096)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ GSM8K = Benchmark(
            "answer)",
     source="https://huggingface.co/datasets/openai/gsm8k "
            "(huggingface-cli download --repo-type dataset openai/gsm8k --local-dir DATA_DIR/gsm8k)",
-    load=load_gsm8k, score=score_gsm8k, files=lambda data_dir: [data_dir / GSM8K_FILE])
+    load=load_gsm8k, score=score_gsm8k, files=lambda data_dir: [data_dir / GSM8K_FILE], max_new_tokens=1024)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -320,6 +321,7 @@ ARITH = Benchmark(
     "arith", ("accuracy",),
     layout="arith/ (a `dopd-vl build-data --task arith` folder: manifest.json and the datasets files)",
     source="generated: dopd-vl build-data --task arith --out DATA_DIR/arith",
-    load=load_arith, score=score_arith, files=lambda data_dir: [data_dir / "arith" / "manifest.json"])
+    load=load_arith, score=score_arith, files=lambda data_dir: [data_dir / "arith" / "manifest.json"],
+    max_new_tokens=256)
 
 BENCHMARKS = [MATH500, AIME25, GSM8K, ARITH]

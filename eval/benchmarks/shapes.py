@@ -28,6 +28,7 @@ SHAPES = Benchmark(
     "shapes", ("exact_match",),
     layout="shapes/ (a `dopd-vl build-data --task shapes` folder: manifest.json, the datasets files, images/)",
     source="generated: dopd-vl build-data --task shapes --out DATA_DIR/shapes",
-    load=load_shapes, score=score_shapes, files=lambda data_dir: [data_dir / "shapes" / "manifest.json"])
+    load=load_shapes, score=score_shapes, files=lambda data_dir: [data_dir / "shapes" / "manifest.json"],
+    max_new_tokens=16)
 
 BENCHMARKS = [SHAPES]

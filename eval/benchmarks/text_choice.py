@@ -142,6 +142,7 @@ CEVAL = Benchmark(
     source="https://huggingface.co/datasets/ceval/ceval-exam (huggingface-cli download --repo-type dataset "
            "ceval/ceval-exam --local-dir DATA_DIR/ceval), or the CSV zip linked from "
            "https://github.com/hkust-nlp/ceval",
-    load=load_ceval, score=score_ceval, files=lambda data_dir: [path for _, path in ceval_files(data_dir)])
+    load=load_ceval, score=score_ceval, files=lambda data_dir: [path for _, path in ceval_files(data_dir)],
+    max_new_tokens=256)
 
 BENCHMARKS = [CEVAL]

@@ -195,6 +195,6 @@ VSIBENCH = Benchmark(
            "scannetpp.zip in vsibench/)",
     source="https://huggingface.co/datasets/nyu-visionx/VSI-Bench (huggingface-cli download --repo-type dataset "
            "nyu-visionx/VSI-Bench --local-dir DATA_DIR/vsibench)",
-    load=load_vsibench, score=score_vsibench, files=vsibench_files, aggregate=aggregate_vsibench)
+    load=load_vsibench, score=score_vsibench, files=vsibench_files, aggregate=aggregate_vsibench, max_new_tokens=64)
 
 BENCHMARKS = [VSIBENCH]
