@@ -11,6 +11,7 @@ encoded images from Parquet files stay compressed (bytes) until their batch is e
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,22 @@ def parquet_rows(path: Path, columns: list[str] | None = None):
     with open(path, "rb") as handle:
         for batch in pq.ParquetFile(handle).iter_batches(batch_size=256, columns=columns):
             yield from batch.to_pylist()
+
+
+def jsonl_records(benchmark: str, path: Path):
+    """(line number, record) for each non-blank line of a JSON Lines file, read lazily; a bad line is a record error."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise record_error(benchmark, path, f"on line {number}",
+                                   f"not valid JSON ({error.msg}); re-download the file") from None
+            if not isinstance(record, dict):
+                raise record_error(benchmark, path, f"on line {number}", "not a JSON object; re-download the file")
+            yield number, record
 
 
 def image_part(value, ref: str) -> dict:

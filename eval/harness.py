@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from eval.base import Benchmark, Doc, EvalError, missing_message, normalize_answer  # noqa: F401 (re-exported)
+from eval.base import Doc, EvalError, normalize_answer  # noqa: F401 (re-exported for callers and tests)
 from eval.benchmarks import BENCHMARKS
 
 HARNESS_VERSION = "0.2"

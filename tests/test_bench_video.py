@@ -87,7 +87,7 @@ def test_a_broken_json_line_is_named(tmp_path):
     write_vsibench(tmp_path)
     path = tmp_path / "vsibench" / "test.jsonl"
     path.write_text(path.read_text() + '{"id": 8, "dataset": \n')
-    with pytest.raises(EvalError, match=r"test\.jsonl: record at line 9: not valid JSON"):
+    with pytest.raises(EvalError, match=r"test\.jsonl: record on line 9: not valid JSON"):
         VSIBENCH.load(tmp_path, None)
 
 

@@ -45,7 +45,7 @@ import operator
 import re
 from pathlib import Path
 
-from eval.base import Benchmark, Doc, EvalError, record_error, require
+from eval.base import Benchmark, Doc, EvalError, jsonl_records, record_error, require
 from eval.metrics import strip_think
 
 NON_LIVE = ("simple", "multiple", "parallel")
@@ -79,18 +79,10 @@ def answer_file(data_dir: Path, category: str) -> Path:
 
 
 def _json_lines(path: Path):
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as error:
-                raise record_error("bfcl", path, f"line {line_number}",
-                                   f"not valid JSON ({error}); re-download the file") from None
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                raise record_error("bfcl", path, f"line {line_number}", "field 'id': missing; not a BFCL record")
-            yield record
+    for line_number, record in jsonl_records("bfcl", path):
+        if not isinstance(record.get("id"), str):
+            raise record_error("bfcl", path, f"line {line_number}", "field 'id': missing; not a BFCL record")
+        yield record
 
 
 def _check_functions(functions, path: Path, record_id: str) -> None:

@@ -23,7 +23,7 @@ import math
 import re
 from pathlib import Path
 
-from eval.base import Benchmark, Doc, EvalError, missing_message, parquet_rows, record_error, require
+from eval.base import Benchmark, Doc, EvalError, jsonl_records, missing_message, parquet_rows, record_error, require
 from eval.metrics import strip_think
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -337,14 +337,7 @@ def _autologi_files(data_dir: Path) -> list[Path]:
     return [data_dir / "autologi" / "testing-data" / f"AutoLogi_{language}.jsonl" for language in AUTOLOGI_LANGUAGES]
 
 
-def _autologi_record(line: str, path: Path, number: int) -> dict:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise record_error("autologi", path, f"line {number}",
-                           f"not JSON ({error.msg}); expected one object a line") from None
-    if not isinstance(record, dict):
-        raise record_error("autologi", path, f"line {number}", "expected a JSON object")
+def _autologi_record(record: dict, path: Path, number: int) -> dict:
     name = f"idx {record['idx']}" if "idx" in record else f"line {number}"
     if not isinstance(record.get("idx"), (int, str)) or isinstance(record.get("idx"), bool):
         raise record_error("autologi", path, name, "field 'idx': missing; expected the puzzle's number")
@@ -363,19 +356,16 @@ def load_autologi(data_dir: Path, limit: int | None) -> list[Doc]:
     require(AUTOLOGI, data_dir, *files)
     docs = []
     for language, path in zip(AUTOLOGI_LANGUAGES, files):
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if limit is not None and len(docs) >= limit:
-                    return docs
-                if not line.strip():
-                    continue
-                record = _autologi_record(line, path, number)
-                code = record["code"]
-                docs.append(Doc(f"{language}-{record['idx']}", [{"role": "user", "content": record["prompt"]}],
-                                "(any arrangement the puzzle's own verifier accepts)",
-                                {"idx": record["idx"], "language": language, "prompt": record["prompt"],
-                                 "inputs_check_code": code["Inputs_Check_code"],
-                                 "constraint_list_code": code["Constraint_List_code"]}))
+        for number, record in jsonl_records("autologi", path):
+            if limit is not None and len(docs) >= limit:
+                return docs
+            record = _autologi_record(record, path, number)
+            code = record["code"]
+            docs.append(Doc(f"{language}-{record['idx']}", [{"role": "user", "content": record["prompt"]}],
+                            "(any arrangement the puzzle's own verifier accepts)",
+                            {"idx": record["idx"], "language": language, "prompt": record["prompt"],
+                             "inputs_check_code": code["Inputs_Check_code"],
+                             "constraint_list_code": code["Constraint_List_code"]}))
     return docs
 
 

@@ -11,13 +11,12 @@ Answers are compared as numbers or expressions, never as raw strings:
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from eval.base import Benchmark, Doc, parquet_rows, record_error, require
+from eval.base import Benchmark, Doc, jsonl_records, parquet_rows, record_error, require
 from eval.extract import last_boxed
 from eval.metrics import strip_think
 
@@ -27,22 +26,6 @@ BOXED_INSTRUCTION = "Please reason step by step, and put your final answer withi
 # ---------------------------------------------------------------------------------------------------------------------
 # Reading the published files.
 # ---------------------------------------------------------------------------------------------------------------------
-
-
-def jsonl_records(benchmark: str, path: Path):
-    """(line number, record) for each non-blank line of a JSON Lines file, read lazily; a bad line is a record error."""
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise record_error(benchmark, path, f"on line {number}",
-                                   f"not valid JSON ({error.msg}); re-download the file") from None
-            if not isinstance(record, dict):
-                raise record_error(benchmark, path, f"on line {number}", "not a JSON object; re-download the file")
-            yield number, record
 
 
 def text_field(benchmark: str, path: Path, record_id: str, record: dict, name: str) -> str:

@@ -37,13 +37,12 @@ With `--limit`, tasks without questions are left out of the averages.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
 from dopd_vl.video import VIDEO_FRAMES  # 32 frames per video: lmms-eval's VSI-Bench setting
-from eval.base import Benchmark, Doc, EvalError, missing_message, parquet_rows, record_error
+from eval.base import Benchmark, Doc, EvalError, jsonl_records, missing_message, parquet_rows, record_error
 from eval.extract import extract_choice
 from eval.metrics import mean_relative_accuracy, to_number
 
@@ -74,14 +73,7 @@ def read_records(path: Path):
     if path.suffix == ".parquet":
         yield from ((f"row {number}", row) for number, row in enumerate(parquet_rows(path), 1))
         return
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                try:
-                    yield f"line {number}", json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise record_error("vsibench", path, f"at line {number}",
-                                       f"not valid JSON ({error.msg}): re-download the file") from None
+    yield from ((f"line {number}", record) for number, record in jsonl_records("vsibench", path))
 
 
 def lettered_options(options: list[str]) -> dict[str, str]:
