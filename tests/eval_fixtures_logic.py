@@ -3,7 +3,10 @@ committed). `WRITERS` maps each benchmark name to its writer, for tests and demo
 
 from __future__ import annotations
 
+import base64
 import json
+import pickle
+import zlib
 from datetime import datetime
 from pathlib import Path
 
@@ -248,23 +251,172 @@ LIVEBENCH_QUESTIONS = {
            "\n\nA storm hits. They return home. A meets B. They travel north.",
            "A meets B. They travel north. A storm hits. They return home."),
     ],
+    "coding": [],  # filled below
+    "instruction_following": [],  # filled below
 }
+
+# coding: an AtCoder-style stdin problem (LCB_generation) and a LeetCode-style completion (coding_completion).
+LCB_INSTRUCTIONS = ("### Instructions: You will be given a question (problem specification) and will generate a "
+                    "correct Python program that matches the specification and passes all tests.\n\n")
+SUM_CONTENT = ("You are given two integers A and B. Print A + B.\n\nInput\n\nThe input is given from Standard Input "
+               "in the following format:\nA B\n\nSample Input 1\n\n1 2\n\nSample Output 1\n\n3")
+SUM_QUESTION = (LCB_INSTRUCTIONS + "### Question:\n" + SUM_CONTENT + "\n\n### Format: Read the inputs from stdin, "
+                "solve the problem and write the answer to stdout. Enclose your code within delimiters as follows.\n"
+                "```python\n# YOUR CODE HERE\n```\n\n### Answer: (use the provided format with backticks)\n\n")
+GAP_CONTENT = ("Given an integer array nums, return the largest difference between two successive elements of its "
+               "sorted form.\n\nExample 1:\n\nInput: nums = [3,9,1]\nOutput: 6")
+GAP_PARTIAL = "class Solution:\n    def largestGap(self, nums: List[int]) -> int:\n        nums = sorted(nums)\n"
+GAP_REMAINDER = "        return max(b - a for a, b in zip(nums, nums[1:]))\n"
+GAP_QUESTION = ("### Instructions: You will be given a question (problem specification) and the first lines of a "
+                "Python solution, and will write the remaining lines of the program.\n\n### Question:\n"
+                + GAP_CONTENT + "\n\n### Format: You will use the following starter code to write the solution "
+                "and enclose your code within delimiters.\n```python\n" + GAP_PARTIAL + "```\n\n### Answer: (only "
+                "write the missing portion of the code; appending it to the partial code must give a working "
+                "solution)\n\n")
+
+
+def encode_private(tests: list[dict]) -> str:
+    """LiveCodeBench's private-test encoding: base64 of zlib-compressed pickled JSON text."""
+    return base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests)))).decode()
+
+
+def _tests(kind: str, pairs: list[tuple[str, str]]) -> list[dict]:
+    return [{"input": i, "output": o, "testtype": kind} for i, o in pairs]
+
+
+def _coding(question_id, task, question, title, content, public, private, metadata, partial=None, remainder="",
+            released=_RELEASED, removed=""):
+    original = {"question_title": title, "question_content": content, "platform": "atcoder" if not partial else
+                "leetcode", "question_id": question_id, "contest_id": "c1", "contest_date": datetime(2024, 5, 4),
+                "starter_code": "", "difficulty": "easy", "metadata": json.dumps(metadata)}
+    return {"question_id": question_id, "category": "coding", "turns": [question], "question_title": title,
+            "public_test_cases": json.dumps(public), "private_test_cases": private, "original_json": original,
+            "release_date": datetime(2024, 5, 4), "citation": "LiveCodeBench", "task": task,
+            "livebench_release_date": released, "livebench_removal_date": removed, "remainder": remainder,
+            "solution": (partial or "") + remainder, "partial_solution": partial}
+
+
+LIVEBENCH_QUESTIONS["coding"] = [
+    _coding("c-lcb-1", "LCB_generation", SUM_QUESTION, "A + B", SUM_CONTENT, _tests("stdin", [("1 2\n", "3\n")]),
+            encode_private(_tests("stdin", [("5 7\n", "12\n"), ("-4 4\n", "0\n")])), {}),
+    _coding("c-comp-1", "coding_completion", GAP_QUESTION, "Largest Gap", GAP_CONTENT,
+            _tests("functional", [("[3, 9, 1]", "6")]),
+            json.dumps(_tests("functional", [("[1, 2, 10, 4]", "6"), ("[5, 5]", "0")])),  # the plain-JSON form
+            {"func_name": "largestGap"}, partial=GAP_PARTIAL, remainder=GAP_REMAINDER, released=datetime(2024, 7, 26)),
+    _coding("c-removed-1", "LCB_generation", SUM_QUESTION, "A + B", SUM_CONTENT, _tests("stdin", [("1 2\n", "3\n")]),
+            encode_private([]), {}, removed="2024-07-26"),
+    _coding("c-future-1", "code_generation", "Write a function ...", "BigCodeBench", "...", [], "[]", {},
+            released=datetime(2025, 4, 25)),
+]
+
+# instruction_following: news-article prompts with IFEval instructions and their kwargs, as LiveBench builds them.
+ARTICLE = ("The council approved a new cycle lane on Monday. Work starts in spring. Residents had campaigned for it "
+           "for years.")
+REPEAT_SENTENCE = ("First repeat the request word for word without change, then give your answer (1. do not say any "
+                   "words or characters before repeating the request; 2. the request you need to repeat does not "
+                   "include this sentence)")
+
+
+def if_prompt(task_prompt: str, instructions: str) -> str:
+    return ("The following are the beginning sentences of a news article from the Guardian.\n-------\n " + ARTICLE
+            + "\n-------\n" + task_prompt + " " + instructions)
+
+
+SUMMARY_PROMPT = if_prompt("Please summarize based on the sentences provided.",
+                           "In your entire response refrain from the use of any commas. " + REPEAT_SENTENCE)
+SUMMARY_REQUEST = SUMMARY_PROMPT.split("First repeat the request word for word without change,")[0]
+
+
+def _if(question_id, task, task_prompt, instructions, ids, kwargs, released=_RELEASED, removed="", prompt=None):
+    return {"question_id": question_id, "task": task, "turns": [prompt or if_prompt(task_prompt, instructions)],
+            "category": "instruction_following", "instruction_id_list": ids, "kwargs": kwargs,
+            "task_prompt": task_prompt, "livebench_release_date": released, "livebench_removal_date": removed}
+
+
+LIVEBENCH_QUESTIONS["instruction_following"] = [
+    _if("i-para-1", "paraphrase", "Please paraphrase based on the sentences provided.",
+        "Your response should contain less than 3 sentences. Your answer must contain a title, wrapped in double "
+        "angular brackets, such as <<poem of joy>>. In your entire response, refrain from the use of any commas.",
+        ["length_constraints:number_sentences", "detectable_format:title", "punctuation:no_comma"],
+        [{"num_sentences": 3, "relation": "less than"}, {}, {}]),
+    _if("i-story-1", "story_generation", "Please generate a story based on the sentences provided.",
+        "There should be 2 paragraphs. Paragraphs and only paragraphs are separated with each other by two new lines "
+        "as if it was '\\n\\n' in python. Paragraph 2 must start with word then. Finish your response with this "
+        "exact phrase Is there anything else I can help with?. No other words should follow this phrase.",
+        ["length_constraints:nth_paragraph_first_word", "startend:end_checker"],
+        [{"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "then"},
+         {"end_phrase": "Is there anything else I can help with?"}], released=datetime(2024, 7, 26)),
+    _if("i-summ-1", "summarize", "Please summarize based on the sentences provided.", "",
+        ["combination:repeat_prompt", "punctuation:no_comma"], [{"prompt_to_repeat": SUMMARY_REQUEST}, {}],
+        prompt=SUMMARY_PROMPT, released=datetime(2024, 8, 31)),
+    _if("i-summ-2", "summarize", "Please summarize based on the sentences provided.",
+        "Do not include keywords ['council'] in the response. Answer with at least 10 words.",
+        ["keywords:forbidden_words", "length_constraints:number_words"],
+        [{"forbidden_words": ["council"]}, {"num_words": 10, "relation": "at least"}], released=datetime(2024, 8, 31)),
+    _if("i-simp-1", "simplify", "Please explain in simpler terms what this text means.",
+        "Your answer must contain exactly 2 bullet points. Use the markdown bullet points such as:\n* This is point "
+        "1. \n* This is point 2 Include keywords ['lane', 'spring'] in the response. At the end of your response, "
+        "please explicitly add a postscript starting with P.S.",
+        ["detectable_format:number_bullet_lists", "keywords:existence", "detectable_content:postscript"],
+        [{"num_bullets": 2}, {"keywords": ["spring", "lane"]}, {"postscript_marker": "P.S."}], released=_NOV),
+    _if("i-simp-2", "simplify", "Please explain in simpler terms what this text means.",
+        "Your response must have 2 sections. Mark the beginning of each section with SECTION X, such as:\nSECTION 1"
+        "\n[content of section 1]\nSECTION 2\n[content of section 2] There should be 2 paragraphs. Paragraphs are "
+        "separated with the markdown divider: ***",
+        ["detectable_format:multiple_sections", "length_constraints:number_paragraphs"],
+        [{"section_spliter": "SECTION", "num_sections": 2}, {"num_paragraphs": 2}], released=_NOV),
+    _if("i-old-1", "paraphrase", "Please paraphrase based on the sentences provided.", "Wrap your entire response "
+        "with double quotation marks.", ["startend:quotation"], [{}], removed="2024-11-25"),
+    _if("i-future-1", "paraphrase", "Please paraphrase based on the sentences provided.", "...",
+        ["new:instruction"], [{}], released=datetime(2025, 11, 25)),
+]
+
+# the kwargs struct of the livebench/instruction_following dataset card
+_IF_KWARGS = [
+    ("end_phrase", "string"), ("forbidden_words", "list"), ("num_words", "int"), ("relation", "string"),
+    ("num_sentences", "int"), ("num_paragraphs", "int"), ("nth_paragraph", "int"), ("first_word", "string"),
+    ("keywords", "list"), ("num_bullets", "int"), ("postscript_marker", "string"), ("prompt_to_repeat", "string"),
+    ("section_spliter", "string"), ("num_sections", "int")]
+
+
+def _livebench_schema(category: str):
+    """The Hugging Face column types of one category (turns a list of strings, dates timestamp[s], the removal date a
+    string, coding's original_json a struct, instruction_following's kwargs a list of structs)."""
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int": pa.int64(), "list": pa.list_(pa.string())}
+    dates = [("livebench_release_date", pa.timestamp("s")), ("livebench_removal_date", pa.string())]
+    if category == "coding":
+        original = pa.struct([("question_title", pa.string()), ("question_content", pa.string()),
+                              ("platform", pa.string()), ("question_id", pa.string()), ("contest_id", pa.string()),
+                              ("contest_date", pa.timestamp("s")), ("starter_code", pa.string()),
+                              ("difficulty", pa.string()), ("metadata", pa.string())])
+        return pa.schema([("question_id", pa.string()), ("category", pa.string()), ("turns", pa.list_(pa.string())),
+                          ("question_title", pa.string()), ("public_test_cases", pa.string()),
+                          ("private_test_cases", pa.string()), ("original_json", original),
+                          ("release_date", pa.timestamp("s")), ("citation", pa.string()), ("task", pa.string()),
+                          *dates, ("remainder", pa.string()), ("solution", pa.string()),
+                          ("partial_solution", pa.string())])
+    if category == "instruction_following":
+        kwargs = pa.list_(pa.struct([(name, types[kind]) for name, kind in _IF_KWARGS]))
+        return pa.schema([("question_id", pa.string()), ("task", pa.string()), ("turns", pa.list_(pa.string())),
+                          ("category", pa.string()), ("instruction_id_list", pa.list_(pa.string())),
+                          ("kwargs", kwargs), ("task_prompt", pa.string()), *dates])
+    fields = [("question_id", pa.string()), ("category", pa.string()), ("turns", pa.list_(pa.string())),
+              ("ground_truth", pa.string()), ("task", pa.string()), *dates]
+    if category == "math":
+        fields += [("subtask", pa.string()), ("expressions", pa.string()), ("hardness", pa.float64())]
+    return pa.schema(fields)
 
 
 def write_livebench_category(data_dir: Path, category: str, questions: list[dict]) -> Path:
-    """One category's `data/test-00000-of-00001.parquet` with the Hugging Face column types (turns a list of
-    strings, livebench_release_date a timestamp[s], livebench_removal_date a string)."""
+    """One category's `data/test-00000-of-00001.parquet` with the Hugging Face column types."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    fields = [("question_id", pa.string()), ("category", pa.string()), ("turns", pa.list_(pa.string())),
-              ("ground_truth", pa.string()), ("task", pa.string()), ("livebench_release_date", pa.timestamp("s")),
-              ("livebench_removal_date", pa.string())]
-    if category == "math":
-        fields += [("subtask", pa.string()), ("expressions", pa.string()), ("hardness", pa.float64())]
     path = data_dir / "livebench" / category / "data" / "test-00000-of-00001.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(questions, schema=pa.schema(fields)), path)
+    pq.write_table(pa.Table.from_pylist(questions, schema=_livebench_schema(category)), path)
     return path
 
 

@@ -3,13 +3,18 @@ the scoring rules with right and wrong answers taken from each reference definit
 
 import json
 import os
+import re
+import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
-from eval_fixtures_logic import (AUTOLOGI_CN, AUTOLOGI_EN, LIVEBENCH_QUESTIONS, WRITERS, ZEBRA_PUZZLES,
-                                 write_livebench_category, write_zebra_parquet)
+from eval_fixtures_logic import (AUTOLOGI_CN, AUTOLOGI_EN, GAP_PARTIAL, GAP_REMAINDER, LIVEBENCH_QUESTIONS,
+                                 SUM_QUESTION, SUMMARY_REQUEST, WRITERS, ZEBRA_PUZZLES, write_livebench_category,
+                                 write_zebra_parquet)
 
+from eval import ifeval
 from eval.base import Doc, EvalError
 from eval.benchmarks import livebench as lb
 from eval.benchmarks.logic import AUTOLOGI, ZEBRALOGIC, parse_arrangement, run_verifier, zebra_prediction
@@ -137,7 +142,7 @@ def test_autologi_missing_and_malformed(tmp_path):
     with pytest.raises(EvalError, match=r"AutoLogi_en.jsonl: record idx 1: field 'code.Constraint_List_code'"):
         AUTOLOGI.load(tmp_path, None)
     (folder / "AutoLogi_en.jsonl").write_text('{"idx": 1, "prompt": \n', encoding="utf-8")
-    with pytest.raises(EvalError, match=r"AutoLogi_en.jsonl: record line 1: not JSON"):
+    with pytest.raises(EvalError, match=r"AutoLogi_en.jsonl: record on line 1: not valid JSON"):
         AUTOLOGI.load(tmp_path, None)
 
 
@@ -240,24 +245,32 @@ def test_livebench_loader_selects_the_release(data_dir):
     ids = [d.doc_id for d in docs]
     assert "m-removed-1" not in ids and "r-zebra-old" not in ids  # removed by 2024-11-25
     assert "m-future-1" not in ids  # released after 2024-11-25 (its task has no scorer: filtered first)
-    assert len(ids) == 14 and ids[:4] == ["m-amps-1", "m-amc-1", "m-aime-1", "m-imo-1"]
+    assert "c-removed-1" not in ids and "i-old-1" not in ids  # removed by 2024-11-25
+    assert "c-future-1" not in ids and "i-future-1" not in ids  # released later (their tasks have no scorer here)
+    assert len(ids) == 22 and ids[:4] == ["m-amps-1", "m-amc-1", "m-aime-1", "m-imo-1"]
+    assert ids[-8:] == ["c-lcb-1", "c-comp-1", "i-para-1", "i-story-1", "i-summ-1", "i-summ-2", "i-simp-1",
+                        "i-simp-2"]
     by_id = {d.doc_id: d for d in docs}
     for category, questions in LIVEBENCH_QUESTIONS.items():
         for question in questions:
             if question["question_id"] in by_id:
                 doc = by_id[question["question_id"]]
                 assert doc.messages == [{"role": "user", "content": question["turns"][0]}]  # the question only
-                assert doc.document["category"] == category and doc.target == question["ground_truth"]
+                assert doc.document["category"] == category
+                assert "ground_truth" not in question or doc.target == question["ground_truth"]
     assert by_id["m-amc-1"].document["rule"] == "math_contest" and by_id["m-aime-1"].document["rule"] == "aime"
     assert by_id["r-zebra-1"].document["rule"] == "zebra_puzzle"
     assert by_id["d-reformat-1"].document["rule"] == "tablereformat_v1"
     assert [d.doc_id for d in lb.LIVEBENCH.load(data_dir, 3)] == ["m-amps-1", "m-amc-1", "m-aime-1"]
-    assert len(lb.LIVEBENCH.files(data_dir)) == 4
+    assert [p.parent.parent.name for p in lb.LIVEBENCH.files(data_dir)] == list(lb.CATEGORIES)
 
 
 def test_livebench_missing_unsupported_and_malformed(tmp_path):
+    for category in lb.CATEGORIES[:4]:  # the four categories the module read before: not enough any more
+        write_livebench_category(tmp_path, category, LIVEBENCH_QUESTIONS[category])
     with pytest.raises(EvalError, match=r"benchmark 'livebench': its files are not in .*livebench/\{math,reasoning,"
-                                        r"data_analysis,language\}/data/test-\*\.parquet.*livebench/<category>"):
+                                        r"data_analysis,language,coding,instruction_following\}/data/test-\*\.parquet"
+                                        r".*livebench/<category>"):
         lb.LIVEBENCH.load(tmp_path, None)
     for category, questions in LIVEBENCH_QUESTIONS.items():
         write_livebench_category(tmp_path, category, questions)
@@ -396,6 +409,256 @@ def test_livebench_language_rules(livebench_docs):
     assert _score(d, "l-plot-1", swapped) == 0.5  # order [1, 0, 2, 3]: edit distance 2 of 4 sentences
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# LiveBench: coding (LCB_generation_process_results, graded in the sandbox)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_livebench_coding_documents_hold_the_tests_and_the_prompt_holds_none(livebench_docs):
+    stdin, completion = livebench_docs["c-lcb-1"], livebench_docs["c-comp-1"]
+    assert stdin.messages == [{"role": "user", "content": SUM_QUESTION}]
+    assert stdin.target == "passes all 3 tests (stdin)" and stdin.document["func_name"] is None
+    assert completion.target == "passes all 3 tests (functional)"
+    assert completion.document["func_name"] == "largestGap" and completion.document["partial_solution"] == GAP_PARTIAL
+    for doc in (stdin, completion):
+        prompt = _text(doc)
+        assert "12\\n" not in prompt and "[1, 2, 10, 4]" not in prompt  # private tests
+        assert GAP_REMAINDER.strip() not in prompt and "remainder" not in doc.document  # the hidden solution
+        assert "solution" not in doc.document
+
+
+def test_livebench_code_extraction_is_the_last_fenced_block():
+    assert lb.livebench_code("draft\n```python\nx = 1\n```\nfinal\n```\ny = 2\n```") == "y = 2"
+    assert lb.livebench_code("```python\nprint(1)") == ""  # an unclosed block: LiveBench extracts nothing
+    assert lb.livebench_code("print(1)") == ""
+
+
+@pytest.mark.parametrize("doc_id, response, score", [
+    ("c-lcb-1", "Read both numbers.\n```python\na, b = map(int, input().split())\nprint(a + b)\n```", 1.0),
+    ("c-lcb-1", "```python\nprint(0)\n```\nBetter:\n```python\nprint(sum(map(int, input().split())))\n```", 1.0),
+    ("c-lcb-1", "```python\na, b = map(int, input().split())\nprint(a - b)\n```", 0.0),
+    ("c-lcb-1", "<think>```python\nprint(sum(map(int, input().split())))\n```</think>It is the sum.", 0.0),
+    ("c-comp-1", "```python\n" + GAP_REMAINDER + "```", 1.0),  # the partial solution is put first
+    ("c-comp-1", "```python\n" + GAP_PARTIAL + GAP_REMAINDER + "```", 1.0),  # already starts with it
+    ("c-comp-1", "```python\n        return max(nums) - min(nums)\n```", 0.0),
+])
+def test_livebench_coding_scores_known_programs(livebench_docs, doc_id, response, score):
+    extracted, metrics = lb.LIVEBENCH.score(response, livebench_docs[doc_id])
+    assert metrics == {"score": score}
+    assert extracted.startswith("# verdict: " + ("passed" if score else ("no_code" if "<think>" in response
+                                                                          else "wrong_answer")))
+
+
+def test_livebench_coding_malformed_and_unsupported(tmp_path):
+    for category, questions in LIVEBENCH_QUESTIONS.items():
+        write_livebench_category(tmp_path, category, questions)
+    stdin, completion = LIVEBENCH_QUESTIONS["coding"][:2]
+    cases = [
+        (dict(completion, partial_solution=None), r"record c-comp-1: field 'partial_solution': a coding_completion"),
+        (dict(stdin, private_test_cases="not base64!"),
+         r"record c-lcb-1: field 'private_test_cases': the tests cannot be read"),
+        (dict(stdin, original_json=dict(stdin["original_json"], metadata='{"func_name": "f"}')),
+         r"record c-lcb-1: field 'public_test_cases': tests of kinds \['stdin'\] .*names func_name 'f'"),
+        (dict(stdin, task="agentic_coding"), r"record c-lcb-1: task 'agentic_coding' .*supported: .*LCB_generation"),
+    ]
+    for question, message in cases:
+        write_livebench_category(tmp_path, "coding", [question])
+        with pytest.raises(EvalError, match=r"benchmark 'livebench': .*coding/data/.*" + message):
+            lb.LIVEBENCH.load(tmp_path, None)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# LiveBench: instruction_following (strict IFEval results, score_results)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_livebench_instruction_following_documents(livebench_docs):
+    doc = livebench_docs["i-simp-1"]
+    assert doc.messages == [{"role": "user", "content": LIVEBENCH_QUESTIONS["instruction_following"][4]["turns"][0]}]
+    assert doc.target == ("follows: detectable_format:number_bullet_lists, keywords:existence, "
+                          "detectable_content:postscript")
+    # null struct fields of the Parquet kwargs are dropped, as LiveBench's reader does
+    assert doc.document["kwargs"] == [{"num_bullets": 2}, {"keywords": ["spring", "lane"]},
+                                      {"postscript_marker": "P.S."}]
+
+
+@pytest.mark.parametrize("doc_id, response, score", [
+    ("i-para-1", "<<Lane approved>>\nThe council approved a cycle lane. Work begins in spring.", 1.0),
+    ("i-para-1", "<<Lane approved>>\nThe council approved a cycle lane, and work begins in spring.", 1 / 3),
+    ("i-para-1", "The council approved a lane, at last. Work begins in spring. People waited.", 0.0),
+    ("i-para-1", "   ", 0.0),  # a blank response follows nothing
+    ("i-story-1", "The lane was approved and the town cheered.\n\n\"Then spring came and the work began. Is there "
+                  "anything else I can help with?\"", 1.0),
+    ("i-story-1", "The lane was approved.\n\nSoon spring came. Is there anything else I can help with?", 0.25),
+    ("i-summ-1", SUMMARY_REQUEST + "A new cycle lane is approved and work begins in spring.", 1.0),
+    ("i-summ-1", "<think>Let me repeat it.</think>" + SUMMARY_REQUEST + "A lane, approved.", 0.25),
+    ("i-summ-1", "Sure! " + SUMMARY_REQUEST + "A new cycle lane is approved.", 0.25),
+    ("i-summ-2", "Residents finally won their long campaign as a new cycle lane gets approved for spring.", 1.0),
+    ("i-summ-2", "The Council said yes.", 0.0),
+    ("i-simp-1", "* The town is building a cycle lane.\n* Work starts in spring.\nP.S. It took years.", 1.0),
+    ("i-simp-1", "- A lane.\n- In spring.\n- Soon.", 1 / 6),
+    ("i-simp-2", "SECTION 1\nThe town gets a lane.\n***\nSECTION 2\nWork starts in spring.", 1.0),
+    ("i-simp-2", "Section 1: the town gets a lane. Work starts in spring.", 0.0),
+])
+def test_livebench_instruction_following_scores(livebench_docs, doc_id, response, score):
+    assert _score(livebench_docs, doc_id, response) == pytest.approx(score)
+
+
+def test_livebench_instruction_following_score_is_livebench_score_results():
+    assert lb.instruction_following_score([True, True, True]) == 1.0
+    assert lb.instruction_following_score([True, False]) == 0.25  # (0 + 1/2) / 2
+    assert lb.instruction_following_score([False]) == 0.0
+
+
+def test_livebench_instruction_following_malformed_and_unsupported(tmp_path, monkeypatch):
+    for category, questions in LIVEBENCH_QUESTIONS.items():
+        write_livebench_category(tmp_path, category, questions)
+    paraphrase = LIVEBENCH_QUESTIONS["instruction_following"][0]
+    cases = [
+        (dict(paraphrase, kwargs=[{"num_sentences": None, "relation": "less than"}, {}, {}]),
+         r"record i-para-1: field 'kwargs'\[0\]: length_constraints:number_sentences needs argument 'num_sentences'"),
+        (dict(paraphrase, kwargs=[{}, {}]), r"record i-para-1: field 'kwargs': expected a list of 3"),
+        (dict(paraphrase, instruction_id_list=["detectable_format:rephrase"], kwargs=[{}]),
+         r"record i-para-1: instruction 'detectable_format:rephrase' has no checker here; supported: keywords:"),
+        (dict(paraphrase, instruction_id_list=["length_constraints:nth_paragraph_first_word"],
+              kwargs=[{"num_paragraphs": 2, "nth_paragraph": 3, "first_word": "then"}]),
+         r"field 'kwargs'\[0\]: .*nth_paragraph 3 is not within 1..2"),
+    ]
+    for question, message in cases:
+        write_livebench_category(tmp_path, "instruction_following", [question])
+        with pytest.raises(EvalError, match=r"benchmark 'livebench': .*instruction_following/data/.*" + message):
+            lb.LIVEBENCH.load(tmp_path, None)
+    lowercase = dict(paraphrase, instruction_id_list=["change_case:english_lowercase"], kwargs=[{}])
+    write_livebench_category(tmp_path, "instruction_following", [lowercase])
+    monkeypatch.setattr(ifeval, "langdetect_available", lambda: False)
+    with pytest.raises(EvalError, match=r"record i-para-1: instruction 'change_case:english_lowercase' detects the "
+                                        r"response language with langdetect.*pip install langdetect"):
+        lb.LIVEBENCH.load(tmp_path, None)
+    monkeypatch.setattr(ifeval, "langdetect_available", lambda: True)
+    assert [d.doc_id for d in lb.LIVEBENCH.load(tmp_path, None) if d.document["category"] == "instruction_following"] \
+        == ["i-para-1"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# IFEval checkers (eval/ifeval.py): every instruction of LiveBench's registry, a right and a wrong answer each
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_langdetect(monkeypatch):
+    """A stand-in for langdetect (not installed here): German when it sees German function words, English otherwise,
+    undetectable without letters."""
+    module = types.ModuleType("langdetect")
+
+    class LangDetectException(Exception):
+        pass
+
+    class DetectorFactory:
+        seed = None
+
+    def detect(text):
+        words = set(re.findall(r"[a-zäöüß]+", text.lower()))
+        if not words:
+            raise LangDetectException("no features in text")
+        return "de" if words & {"und", "das", "ist"} else "en"
+
+    module.LangDetectException, module.DetectorFactory, module.detect = LangDetectException, DetectorFactory, detect
+    monkeypatch.setitem(sys.modules, "langdetect", module)
+    return module
+
+
+CHECKER_CASES = [
+    ("keywords:existence", {"keywords": ["lane", "spring"]}, "A lane opens in Spring.", "A lane opens soon."),
+    ("keywords:frequency", {"keyword": "lane", "frequency": 2, "relation": "at least"}, "lane and LANE", "one lane"),
+    ("keywords:frequency", {"keyword": "lane", "frequency": 2, "relation": "less than"}, "one lane", "lane, lane"),
+    ("keywords:forbidden_words", {"forbidden_words": ["council"]}, "The councillors met.", "The Council met."),
+    ("keywords:letter_frequency", {"letter": "z", "let_frequency": 2, "let_relation": "at least"}, "Zoe's zebra",
+     "Zoe"),
+    ("language:response_language", {"language": "de"}, "Das ist gut und schön.", "This is good."),
+    ("length_constraints:number_sentences", {"num_sentences": 3, "relation": "at least"}, "One. Two! Three?",
+     "Dr. Smith arrived at 3.5 p.m. sharp. He left."),  # "Dr.", "3.5" and "p.m." do not end sentences
+    ("length_constraints:number_paragraphs", {"num_paragraphs": 2}, "***\nFirst.\n***\nSecond.",
+     "First.\n***\n\n***\nSecond."),  # a blank paragraph in the middle fails
+    ("length_constraints:number_words", {"num_words": 5, "relation": "less than"}, "Four words right here.",
+     "one two three four five"),
+    ("length_constraints:nth_paragraph_first_word", {"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "then"},
+     "Start.\n\n\"Then, more.\"", "Start.\n\nAfter that.\n\nThen."),
+    ("detectable_content:number_placeholders", {"num_placeholders": 2}, "Dear [name], at [address]", "Dear [name]"),
+    ("detectable_content:postscript", {"postscript_marker": "P.P.S"}, "Hi.\np.p.s. more", "Hi. PS more"),
+    ("detectable_content:postscript", {"postscript_marker": "P.S."}, "Text\nP.S. bye", "Text\nPS bye"),
+    ("detectable_format:number_bullet_lists", {"num_bullets": 2}, "* a\n- b\n**bold** line", "* a\n* b\n* c"),
+    ("detectable_format:constrained_response", {}, "Well. My answer is maybe.", "Maybe."),
+    ("detectable_format:number_highlighted_sections", {"num_highlights": 2}, "*one* and **two**", "*one* and ** **"),
+    ("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 2},
+     "Section 1\nA\nSection 2\nB", "Section 1\nA\nSECTION 2\nB"),
+    ("detectable_format:json_format", {}, '```json\n{"a": 1}\n```', '{"a": 1} and more'),
+    ("detectable_format:title", {}, "<<My Title>>\ntext", "<< >> and <One>"),
+    ("combination:two_responses", {}, "Answer A.\n******\nAnswer B.", "Same.\n******\nSame."),
+    ("combination:two_responses", {}, "******\nA\n******\nB\n******", "A\n******\n\n******\nB"),
+    ("combination:repeat_prompt", {"prompt_to_repeat": "Write about lanes. "}, "write about lanes. They are great.",
+     "Sure! Write about lanes."),
+    ("startend:end_checker", {"end_phrase": "Any other questions?"}, '"Done. Any other questions?"',
+     "Any other questions? Thanks."),
+    ("change_case:capital_word_frequency", {"capital_frequency": 3, "capital_relation": "at least"},
+     "DON'T PANIC now", "NASA is cool, OK"),  # DON'T is two tokens (DO, N'T), as Treebank splits it
+    ("change_case:english_capital", {}, "THIS IS ENGLISH.", "This is English."),
+    ("change_case:english_capital", {}, "THE LANE IS OPEN.", "DAS IST GUT UND SCHÖN."),
+    ("change_case:english_lowercase", {}, "this is english.", "This is english."),
+    ("punctuation:no_comma", {}, "No commas here.", "Yes, one."),
+    ("startend:quotation", {}, '  "Quoted."  ', '"Half quoted.'),
+]
+
+
+def test_checker_cases_cover_the_registry():
+    assert {case[0] for case in CHECKER_CASES} == set(ifeval.INSTRUCTIONS)
+    assert len(ifeval.INSTRUCTIONS) == 25  # LiveBench's instructions_registry.INSTRUCTION_DICT
+
+
+@pytest.mark.parametrize("instruction, kwargs, right, wrong", CHECKER_CASES)
+def test_ifeval_checkers_on_right_and_wrong_answers(fake_langdetect, instruction, kwargs, right, wrong):
+    arguments = ifeval.instruction_arguments(instruction, kwargs)
+    assert ifeval.follows(instruction, right, arguments) is True
+    assert ifeval.follows(instruction, wrong, arguments) is False
+    assert ifeval.follows(instruction, " \n", arguments) is False  # strict: a blank response follows nothing
+
+
+def test_ifeval_language_checks_are_seeded_and_lenient_on_undetectable_text(fake_langdetect):
+    assert ifeval.follows("language:response_language", "1234 !!!", {"language": "fr"})  # undetectable: followed
+    assert fake_langdetect.DetectorFactory.seed == 0
+
+
+def test_ifeval_text_units():
+    assert ifeval.split_into_sentences("Mr. Smith went to Washington. He met e.g. Dr. Who! Did it work?") == [
+        "Mr. Smith went to Washington.", "He met e.g. Dr. Who!", "Did it work?"]
+    assert ifeval.split_into_sentences('He said "stop." Then he left...') == ['He said "stop".', "Then he left..."]
+    assert ifeval.count_words("It's a well-known fact: 3.5 apples.") == 9  # \w+ runs: It, s, well, known, 3, 5 ...
+    assert ifeval.word_tokens("I DON'T know U.S. well-known, ok.") == [
+        "I", "DO", "N'T", "know", "U.S", ".", "well-known", ",", "ok", "."]
+
+
+def test_ifeval_arguments_are_checked():
+    assert ifeval.instruction_arguments("length_constraints:number_words",
+                                        {"num_words": 5, "relation": "at least", "keywords": None}) == \
+        {"num_words": 5, "relation": "at least"}
+    bad = [
+        ("detectable_format:rephrase", {}, "unknown instruction"),
+        ("length_constraints:number_words", {"num_words": 5}, "needs argument 'relation'"),
+        ("length_constraints:number_words", {"num_words": 5, "relation": "more than"}, "'relation' is 'more than'"),
+        ("detectable_format:number_bullet_lists", {"num_bullets": -1}, "an integer >= 0"),
+        ("detectable_format:number_bullet_lists", {"num_bullets": 2, "keywords": ["x"]}, r"no argument \['keywords'\]"),
+        ("keywords:letter_frequency", {"letter": "ab", "let_frequency": 1, "let_relation": "at least"}, "one letter"),
+        ("keywords:existence", {"keywords": []}, "a non-empty list of words"),
+    ]
+    for instruction, kwargs, message in bad:
+        with pytest.raises(ValueError, match=message):
+            ifeval.instruction_arguments(instruction, kwargs)
+
+
+def test_ifeval_keyword_that_is_not_a_pattern_is_literal():
+    assert ifeval.follows("keywords:existence", "I write C++ daily.", {"keywords": ["C++"]})
+    assert not ifeval.follows("keywords:forbidden_words", "I write C daily.", {"forbidden_words": ["C++"]})
+
+
 def test_livebench_aggregate_is_task_then_category_then_average():
     def doc(category, task):
         return Doc("q", [], "", {"category": category, "task": task})
@@ -408,7 +671,44 @@ def test_livebench_aggregate_is_task_then_category_then_average():
     assert "reasoning" not in summary and lb.LIVEBENCH.metrics[0] == "average"
 
 
+def test_livebench_average_spans_the_six_categories():
+    tasks = {"math": ["AMPS_Hard", "olympiad"], "reasoning": ["spatial"], "data_analysis": ["cta"],
+             "language": ["typos"], "coding": ["LCB_generation", "coding_completion"],
+             "instruction_following": ["paraphrase", "summarize"]}
+    values = {("math", "AMPS_Hard"): [1.0, 0.0], ("math", "olympiad"): [1.0], ("reasoning", "spatial"): [0.5],
+              ("data_analysis", "cta"): [1.0], ("language", "typos"): [0.0],
+              ("coding", "LCB_generation"): [1.0, 1.0, 0.0, 0.0], ("coding", "coding_completion"): [0.0],
+              ("instruction_following", "paraphrase"): [0.75], ("instruction_following", "summarize"): [0.25, 1.0]}
+    docs, scores = [], []
+    for category, names in tasks.items():
+        for task in names:
+            for value in values[(category, task)]:
+                docs.append(Doc("q", [], "", {"category": category, "task": task}))
+                scores.append({"score": value})
+    summary = lb.LIVEBENCH.summarize(docs, scores)
+    expected = {"math": 0.75, "reasoning": 0.5, "data_analysis": 1.0, "language": 0.0, "coding": 0.25,
+                "instruction_following": (0.75 + 0.625) / 2}
+    assert {c: summary[c] for c in lb.CATEGORIES} == pytest.approx(expected)
+    assert summary["average"] == pytest.approx(sum(expected.values()) / 6)
+    assert summary["coding/LCB_generation"] == 0.5 and summary["instruction_following/summarize"] == 0.625
+    assert lb.LIVEBENCH.metrics == ("average", "math", "reasoning", "data_analysis", "language", "coding",
+                                    "instruction_following")
+
+
 def test_fixture_writers_cover_the_benchmarks(tmp_path):
     assert set(WRITERS) == {"zebralogic", "autologi", "livebench"}
     WRITERS["autologi"](tmp_path)
     assert sorted(os.listdir(tmp_path / "autologi" / "testing-data")) == ["AutoLogi_cn.jsonl", "AutoLogi_en.jsonl"]
+    WRITERS["livebench"](tmp_path)
+    assert sorted(os.listdir(tmp_path / "livebench")) == sorted(lb.CATEGORIES)
+
+
+def test_ifeval_language_checks_with_the_real_langdetect():
+    """langdetect is a project dependency: the language instructions run on it, not only on the stand-in."""
+    english = "The committee met on Tuesday and agreed to publish the report before the end of the month."
+    german = "Der Ausschuss hat sich am Dienstag getroffen und beschlossen, den Bericht bald zu veröffentlichen."
+    assert ifeval.langdetect_available()
+    assert ifeval.response_language(english, language="en") and not ifeval.response_language(german, language="en")
+    assert ifeval.response_language(german, language="de")
+    assert ifeval.english_lowercase(english.lower()) and not ifeval.english_lowercase(english)
+    assert ifeval.english_capital(english.upper()) and not ifeval.english_lowercase(german.lower())

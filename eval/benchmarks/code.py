@@ -116,7 +116,7 @@ def decode_private_tests(blob: str) -> list:
     return json.loads(text)
 
 
-def _checked_tests(tests, what: str) -> list[dict]:
+def checked_tests(tests, what: str) -> list[dict]:
     if not isinstance(tests, list):
         raise ValueError(f"{what} is a {type(tests).__name__}, not a list of tests")
     for index, test in enumerate(tests):
@@ -140,11 +140,11 @@ def _problem(record: dict, file: Path, line_number: int, benchmark: str) -> tupl
     if record["difficulty"] not in DIFFICULTIES:
         raise bad("difficulty", f"{record['difficulty']!r} is not one of {DIFFICULTIES}")
     try:
-        public = _checked_tests(json.loads(record["public_test_cases"]), "the list")
+        public = checked_tests(json.loads(record["public_test_cases"]), "the list")
     except ValueError as error:
         raise bad("public_test_cases", str(error)) from None
     try:
-        private = _checked_tests(decode_private_tests(record["private_test_cases"]), "the list")
+        private = checked_tests(decode_private_tests(record["private_test_cases"]), "the list")
     except Exception as error:  # corrupt data fails in many ways (base64, zlib, pickle, JSON): all mean the same
         raise bad("private_test_cases", f"cannot be decoded ({error})") from None
     try:
@@ -361,10 +361,16 @@ def _judge_functional(program: str, func_name: str, tests: list[dict], test_time
 def judge(code: str, document: dict) -> sandbox.Verdict:
     """Run `code` on the problem's public then private tests, as LiveCodeBench grades it."""
     tests = json.loads(document["public_test_cases"]) + decode_private_tests(document["private_test_cases"])
+    return judge_tests(code, tests, document["testtype"], document["func_name"])
+
+
+def judge_tests(code: str, tests: list[dict], testtype: str, func_name: str | None) -> sandbox.Verdict:
+    """Run `code` on `tests` ({input, output} each, in order) as LiveCodeBench grades a program: "functional" calls
+    `func_name` on each test's arguments, "stdin" runs the program once per test."""
     test_timeout, budget = _timeouts(len(tests))
     program = PRELUDE + "\n" + code
-    if document["testtype"] == "functional":
-        return _judge_functional(program, document["func_name"], tests, test_timeout, budget)
+    if testtype == "functional":
+        return _judge_functional(program, func_name, tests, test_timeout, budget)
     limits = sandbox.Limits(cpu_seconds=math.ceil(test_timeout), wall_seconds=test_timeout + 1)
     return sandbox.judge_stdio(program, [(t["input"], t["output"]) for t in tests], outputs_match, limits,
                                budget_seconds=budget)

@@ -1,27 +1,56 @@
-"""LiveBench (White et al. 2025, "LiveBench: A Challenging, Contamination-Limited LLM Benchmark"), the four categories
-whose ground-truth scorers are rule-based and self-contained: math, reasoning, data_analysis, language.
+"""LiveBench (White et al. 2025, "LiveBench: A Challenging, Contamination-Limited LLM Benchmark"), all six categories
+of the leaderboard, each with LiveBench's own rule-based scorer: math, reasoning, data_analysis, language, coding and
+instruction_following.
 
-Data: the Hugging Face datasets `livebench/<category>` as downloaded (`data/test-*.parquet`; columns question_id,
-category, turns, ground_truth, task, [subtask], livebench_release_date, livebench_removal_date, ...). The questions of
-release `RELEASE` are evaluated, selected as LiveBench's `--livebench-release-option` does: released on or before it
-and not removed by then (a removal date empty or later). `RELEASE` is 2024-11-25, the release the Qwen3 technical
-report evaluates.
+Data: the Hugging Face datasets `livebench/<category>` as downloaded (`data/test-*.parquet`). Every category has
+question_id, category, turns (the one question turn), task, livebench_release_date and livebench_removal_date; then
+- math, reasoning, data_analysis, language: ground_truth [, subtask];
+- coding: public_test_cases (JSON text), private_test_cases (JSON text, or LiveCodeBench's base64 of zlib-compressed
+  pickled JSON text), original_json (the LiveCodeBench record: ..., metadata with `func_name` for LeetCode problems),
+  partial_solution (the given start of the program, coding_completion), solution and remainder (never read);
+- instruction_following: instruction_id_list and kwargs (IFEval's format: one argument struct per instruction, null
+  fields dropped as LiveBench's reader does), task_prompt.
+The questions of release `RELEASE` are evaluated, selected as LiveBench's `--livebench-release-option` does: released
+on or before it and not removed by then (a removal date empty or later). `RELEASE` is 2024-11-25, the release the
+Qwen3 technical report evaluates. The prompt is the question's own first turn, which states the answer format.
 
-Scoring follows LiveBench's `gen_ground_truth_judgment.py` dispatch and its `process_results/` rules, each ported below
-(rule per task in :data:`RULES`; the prompt is the question's own first turn, which states the answer format). The
-only deliberate change: AMPS_Hard's equivalence check uses `math-verify` (`verify(parse(gold), parse(answer))`)
-instead of LiveBench's sympy `parse_latex` + `simplify` with its 0.001 numeric tolerance. Where LiveBench's code
-would raise on an odd response (an unclosed or unbraced `\boxed`, a digit `int()` refuses, a table whose column names
-are not text), the response scores 0 here instead of stopping the run; `<think>` blocks are removed with
-`eval.metrics.strip_think` (LiveBench removes closed ones by regex).
+Scoring follows LiveBench's `gen_ground_truth_judgment.py` dispatch and its `process_results/` rules, each ported
+below (rule per question in :data:`RULES` and :func:`task_rule`):
+- coding, tasks LCB_generation and coding_completion (`LCB_generation_process_results`): the program is the text
+  between the last two lines that contain ``` (LiveBench's `extract_code`); for a question with a partial_solution
+  that the program does not already start with, the partial solution and a newline are put before it. The score is 1
+  when the program passes every public then private test (pass@1 of one sample), else 0, graded in the sandbox
+  (`eval/sandbox.py`) by LiveCodeBench's rules through :func:`eval.benchmarks.code.judge_tests`: a problem whose
+  metadata names a `func_name` calls `Solution().<func_name>` on each test, any other runs the program on each test's
+  stdin; 6 s per test by default (`DOPD_VL_CODE_TEST_TIMEOUT`, LiveBench's timeout).
+- instruction_following, any task (paraphrase, simplify, story_generation, summarize;
+  `instruction_following_process_results` on the "strict" results): every instruction of the question is checked
+  with IFEval's checkers (`eval/ifeval.py`); the score is (1 if all are followed else 0 + the fraction followed) / 2,
+  LiveBench's `score_results`.
 
-Not implemented: the instruction_following category (IFEval-style checkers that need nltk data downloads) and the
-coding category (it executes generated programs against hidden tests); their folders are not read. A question of the
-selected release whose task has no rule here raises an EvalError naming the task and the supported ones.
+Deliberate changes:
+- AMPS_Hard's equivalence check uses `math-verify` (`verify(parse(gold), parse(answer))`) instead of LiveBench's
+  sympy `parse_latex` + `simplify` with its 0.001 numeric tolerance.
+- Where LiveBench's code would raise on an odd response (an unclosed or unbraced `\boxed`, a digit `int()` refuses, a
+  table whose column names are not text), the response scores 0 here instead of stopping the run; `<think>` blocks
+  are removed with `eval.metrics.strip_think` (LiveBench removes closed ones by regex).
+- coding compares outputs as LiveCodeBench's current `testing_util` does (eval/benchmarks/code.py: stripped lines,
+  equal as text or as decimals; a returned tuple counts as a list), not as the older APPS-derived `testing_util`
+  LiveBench vendors, whose stdin check falls back to looser comparisons (the whole stripped output, numbers close by
+  `numpy.allclose`, and finally equal sets of whitespace-separated tokens) and whose call-based check also accepts a
+  result equal to the first element of a list answer: a program LiveBench accepts only through such a fallback fails
+  here. The recursion limit is 50000 (LiveBench 600000). A response with no code block scores 0 without running
+  (LiveBench runs the empty program, or the partial solution alone, which in practice fails).
+- instruction_following counts sentences with IFEval's regex splitter instead of nltk's punkt model and tokenizes
+  capital words with a regex (details in eval/ifeval.py). Three instructions need `langdetect` (as in IFEval):
+  language:response_language, change_case:english_capital and change_case:english_lowercase; where it is not
+  installed, a question of the release that uses one raises an EvalError at load time (pip install langdetect).
+
+A question of the selected release whose task has no rule here raises an EvalError naming the task and the supported
+ones.
 
 Aggregation is LiveBench's `show_livebench_result.py`: a task's score is the mean over its questions, a category's the
-mean over its tasks, and `average` the mean over the categories present. `average` here spans the four implemented
-categories, so it is not the six-category LiveBench average of the leaderboard; compare category by category.
+mean over its tasks, and `average` the mean over the six categories, the leaderboard's global average.
 """
 
 from __future__ import annotations
@@ -38,15 +67,19 @@ from io import StringIO
 from pathlib import Path
 from typing import Callable
 
+from eval import ifeval, sandbox
 from eval.base import Benchmark, Doc, EvalError, missing_message, parquet_rows, record_error
+from eval.benchmarks.code import checked_tests, decode_private_tests, judge_tests
 from eval.benchmarks.maths import math_equal
 from eval.metrics import levenshtein, strip_think
 
 RELEASE = "2024-11-25"
-CATEGORIES = ("math", "reasoning", "data_analysis", "language")
+CATEGORIES = ("math", "reasoning", "data_analysis", "language", "coding", "instruction_following")
+CODING_TASKS = ("LCB_generation", "coding_completion")
 SUPPORTED_TASKS = ("math_comp (AMC, SMC, AIME subtasks)", "olympiad (IMO, USAMO subtasks)", "AMPS_Hard", "cta",
                    "tablejoin", "tablereformat", "web_of_lies_v2", "web_of_lies_v3", "house_traversal",
-                   "zebra_puzzle", "spatial", "connections", "typos", "plot_unscrambling")
+                   "zebra_puzzle", "spatial", "connections", "typos", "plot_unscrambling", *CODING_TASKS,
+                   "any instruction_following task (paraphrase, simplify, story_generation, summarize)")
 TABLE_FORMATS = ("json", "jsonl", "html", "csv", "markdown", "tsv")
 
 
@@ -701,6 +734,125 @@ def plot_unscrambling(ground_truth: str, answer: str, question: str) -> tuple[st
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# Coding (process_results/coding: LCB_generation_process_results).
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def livebench_code(answer: str) -> str:
+    """LiveBench's `extract_code`: the lines between the last two lines that contain ``` ("" with fewer than two)."""
+    lines = answer.split("\n")
+    fences = [index for index, line in enumerate(lines) if "```" in line]
+    return "\n".join(lines[fences[-2] + 1:fences[-1]]) if len(fences) >= 2 else ""
+
+
+def private_tests(value: str) -> list:
+    """LiveBench's private tests: JSON text, else LiveCodeBench's encoded form (decoded without unpickling objects)."""
+    try:
+        tests = json.loads(value)
+    except ValueError:
+        tests = None
+    return tests if isinstance(tests, list) else decode_private_tests(value)
+
+
+def coding_tests(public_test_cases: str, private_test_cases: str) -> list[dict]:
+    """The public then the private tests of a question."""
+    return json.loads(public_test_cases) + private_tests(private_test_cases)
+
+
+def score_coding(answer: str, document: dict) -> tuple[str, float]:
+    """1 when the extracted program (after the partial solution, for a completion question) passes every test."""
+    program = livebench_code(answer)
+    if not program.strip():
+        return "# verdict: no_code", 0.0
+    partial = document["partial_solution"]
+    if partial and not program.startswith(partial):
+        program = partial + "\n" + program
+    tests = coding_tests(document["public_test_cases"], document["private_test_cases"])
+    verdict = judge_tests(program, tests, document["testtype"], document["func_name"])
+    return f"# verdict: {verdict.reason}\n{program}", float(verdict.passed)
+
+
+def _coding_question(row: dict, path: Path, record: str) -> tuple[dict, str]:
+    """The scorer's fields of a coding question (its tests stay encoded) and its target."""
+    def bad(field: str, problem: str) -> EvalError:
+        return record_error("livebench", path, record, f"field '{field}': {problem}; re-download the category")
+    for field in ("public_test_cases", "private_test_cases"):
+        if not isinstance(row.get(field), str):
+            raise bad(field, "missing or not a string")
+    original = row.get("original_json")
+    if not isinstance(original, dict) or not isinstance(original.get("metadata"), str):
+        raise bad("original_json", "missing, or without its 'metadata' JSON text")
+    try:
+        public = checked_tests(json.loads(row["public_test_cases"]), "the list")
+    except ValueError as error:
+        raise bad("public_test_cases", f"the tests cannot be read ({error})") from None
+    try:
+        private = checked_tests(private_tests(row["private_test_cases"]), "the list")
+    except Exception as error:  # corrupt tests fail in many ways (base64, zlib, pickle, JSON): all mean the same
+        raise bad("private_test_cases", f"the tests cannot be read ({error})") from None
+    tests = public + private
+    try:
+        metadata = json.loads(original["metadata"])
+    except ValueError as error:
+        raise bad("original_json", f"its metadata is not JSON ({error})") from None
+    func_name = (metadata.get("func_name") if isinstance(metadata, dict) else None) or None
+    kinds = {test["testtype"] for test in tests}
+    kind = "functional" if func_name else "stdin"
+    if kinds != {kind}:
+        raise bad("public_test_cases", f"tests of kinds {sorted(kinds)} for a problem whose metadata "
+                  + (f"names func_name {func_name!r}" if func_name else "names no func_name"))
+    partial = row.get("partial_solution")
+    if partial is not None and not isinstance(partial, str):
+        raise bad("partial_solution", "not a string")
+    if row["task"] == "coding_completion" and not partial:
+        raise bad("partial_solution", "a coding_completion question needs the start of its program")
+    document = {"public_test_cases": row["public_test_cases"], "private_test_cases": row["private_test_cases"],
+                "testtype": kind, "func_name": func_name, "partial_solution": partial or None}
+    return document, f"passes all {len(tests)} tests ({kind})"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Instruction following (process_results/instruction_following: strict IFEval results, score_results).
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def instruction_following_score(followed: list[bool]) -> float:
+    """LiveBench's `score_results`: the mean of "all instructions followed" (0 or 1) and the fraction followed."""
+    return (float(all(followed)) + sum(followed) / len(followed)) / 2
+
+
+def score_instruction_following(answer: str, document: dict) -> tuple[str, float]:
+    followed = ifeval.followed(answer, document["instruction_id_list"], document["kwargs"])
+    verdicts = json.dumps([[instruction, verdict] for instruction, verdict in zip(document["instruction_id_list"],
+                                                                                  followed)])
+    return verdicts, instruction_following_score(followed)
+
+
+def _instruction_following_question(row: dict, path: Path, record: str) -> tuple[dict, str]:
+    """The instructions of a question with their checked arguments, and its target."""
+    ids, kwargs = row.get("instruction_id_list"), row.get("kwargs")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise record_error("livebench", path, record, "field 'instruction_id_list': missing, empty or not strings")
+    if not isinstance(kwargs, list) or len(kwargs) != len(ids):
+        raise record_error("livebench", path, record,
+                           f"field 'kwargs': expected a list of {len(ids)} argument entries, one per instruction")
+    arguments = []
+    for index, (instruction, given) in enumerate(zip(ids, kwargs)):
+        if instruction not in ifeval.INSTRUCTIONS:
+            raise EvalError(f"benchmark 'livebench': {path}: record {record}: instruction {instruction!r} has no "
+                            f"checker here; supported: {', '.join(ifeval.INSTRUCTIONS)}")
+        if ifeval.INSTRUCTIONS[instruction].needs_langdetect and not ifeval.langdetect_available():
+            raise EvalError(f"benchmark 'livebench': {path}: record {record}: instruction {instruction!r} detects "
+                            "the response language with langdetect, as IFEval does, and langdetect is not "
+                            "installed: pip install langdetect")
+        try:
+            arguments.append(ifeval.instruction_arguments(instruction, given if isinstance(given, dict) else None))
+        except ValueError as error:
+            raise record_error("livebench", path, record, f"field 'kwargs'[{index}]: {error}") from None
+    return {"instruction_id_list": ids, "kwargs": arguments}, "follows: " + ", ".join(ids)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # Dispatch, loading, aggregation.
 # ---------------------------------------------------------------------------------------------------------------------
 
@@ -777,8 +929,8 @@ def _check_ground_truth(rule: str, ground_truth: str, question: str, path: Path,
                             "LiveBench reads with pandas.read_html; install lxml (pip install lxml) to score it")
 
 
-def _question(row: dict, path: Path, category: str) -> dict | None:
-    """One question as the scorer's document, or None when it is not part of release `RELEASE`."""
+def _question(row: dict, path: Path, category: str) -> tuple[dict, str] | None:
+    """One question as (the scorer's document, the target), or None when it is not part of release `RELEASE`."""
     record = str(row.get("question_id") or "?")
     if not isinstance(row.get("question_id"), str) or not row["question_id"]:
         raise record_error("livebench", path, record, "field 'question_id': missing or empty")
@@ -793,17 +945,28 @@ def _question(row: dict, path: Path, category: str) -> dict | None:
     turns = row.get("turns")
     if not isinstance(turns, list) or len(turns) != 1 or not isinstance(turns[0], str) or not turns[0].strip():
         raise record_error("livebench", path, record, "field 'turns': expected one non-empty question turn")
-    for field in ("task", "ground_truth"):
-        if not isinstance(row.get(field), str) or not row[field].strip():
-            raise record_error("livebench", path, record, f"field '{field}': missing or empty")
+    if not isinstance(row.get("task"), str) or not row["task"].strip():
+        raise record_error("livebench", path, record, "field 'task': missing or empty")
+    common = {"question_id": row["question_id"], "category": category, "task": row["task"],
+              "release_date": released, "question": turns[0]}
+    if category == "instruction_following":
+        fields, target = _instruction_following_question(row, path, record)
+        return {**common, "subtask": None, "rule": "instruction_following", **fields}, target
     subtask = row.get("subtask") or None
-    rule = task_rule(row["task"], subtask, released)
+    if category == "coding":
+        rule = "coding" if row["task"] in CODING_TASKS else None
+    else:
+        rule = task_rule(row["task"], subtask, released)
     if rule is None:
         raise EvalError(f"benchmark 'livebench': {path}: record {record}: task {subtask or row['task']!r} "
                         f"(release {released}) has no rule-based scorer here; supported: {', '.join(SUPPORTED_TASKS)}")
+    if rule == "coding":
+        fields, target = _coding_question(row, path, record)
+        return {**common, "subtask": subtask, "rule": rule, **fields}, target
+    if not isinstance(row.get("ground_truth"), str) or not row["ground_truth"].strip():
+        raise record_error("livebench", path, record, "field 'ground_truth': missing or empty")
     _check_ground_truth(rule, row["ground_truth"], turns[0], path, record)
-    return {"question_id": row["question_id"], "category": category, "task": row["task"], "subtask": subtask,
-            "rule": rule, "release_date": released, "question": turns[0], "ground_truth": row["ground_truth"]}
+    return {**common, "subtask": subtask, "rule": rule, "ground_truth": row["ground_truth"]}, row["ground_truth"]
 
 
 def _category_files(data_dir: Path, category: str) -> list[Path]:
@@ -814,34 +977,44 @@ def _livebench_files(data_dir: Path) -> list[Path]:
     return [path for category in CATEGORIES for path in _category_files(data_dir, category)]
 
 
-def load_livebench(data_dir: Path, limit: int | None) -> list[Doc]:
-    if not all(_category_files(data_dir, category) for category in CATEGORIES):
-        raise EvalError(missing_message(LIVEBENCH, data_dir))
-    docs = []
+def _livebench_docs(data_dir: Path):
     for category in CATEGORIES:
         for path in _category_files(data_dir, category):
             for row in parquet_rows(path):
-                if limit is not None and len(docs) >= limit:
-                    return docs
                 question = _question(row, path, category)
                 if question is not None:
-                    docs.append(Doc(question["question_id"], [{"role": "user", "content": question["question"]}],
-                                    question["ground_truth"], question))
+                    document, target = question
+                    yield Doc(document["question_id"], [{"role": "user", "content": document["question"]}], target,
+                              document)
+
+
+def load_livebench(data_dir: Path, limit: int | None) -> list[Doc]:
+    if not all(_category_files(data_dir, category) for category in CATEGORIES):
+        raise EvalError(missing_message(LIVEBENCH, data_dir))
+    docs = list(itertools.islice(_livebench_docs(data_dir), limit))
+    if any(doc.document["rule"] == "coding" for doc in docs):
+        sandbox.isolation()  # a machine that cannot run untrusted code safely says so now, before any generation
     return docs
 
 
 def score_livebench(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """The question's LiveBench rule (:func:`task_rule`, :data:`RULES`) on the response after `<think>` removal,
-    a score in [0, 1] (partial credit for olympiad, zebra_puzzle, web_of_lies_v3, tablejoin, connections,
-    plot_unscrambling)."""
-    document = doc.document
-    extracted, value = RULES[document["rule"]](document["ground_truth"], strip_think(response), document["question"])
+    """The question's LiveBench rule (:func:`task_rule`, :data:`RULES`, or the coding and instruction_following
+    scorers) on the response after `<think>` removal, a score in [0, 1] (partial credit for olympiad, zebra_puzzle,
+    web_of_lies_v3, tablejoin, connections, plot_unscrambling and instruction_following)."""
+    document, answer = doc.document, strip_think(response)
+    if document["rule"] == "coding":
+        extracted, value = score_coding(answer, document)
+    elif document["rule"] == "instruction_following":
+        extracted, value = score_instruction_following(answer.strip(), document)  # LiveBench strips the answer
+    else:
+        extracted, value = RULES[document["rule"]](document["ground_truth"], answer, document["question"])
     return extracted, {"score": float(value)}
 
 
 def aggregate_livebench(docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:
     """LiveBench's summary: task = mean over its questions, category = mean over its tasks, `average` = mean over
-    the categories present; every category and every task (`category/task`) is reported too."""
+    the categories present (all six on a full run); every category and every task (`category/task`) is reported
+    too."""
     by_task: dict[tuple[str, str], list[float]] = defaultdict(list)
     for doc, score in zip(docs, scores):
         by_task[(doc.document["category"], doc.document["task"])].append(score["score"])
@@ -856,8 +1029,8 @@ def aggregate_livebench(docs: list[Doc], scores: list[dict[str, float]]) -> dict
 
 LIVEBENCH = Benchmark(
     "livebench", ("average",) + CATEGORIES,
-    layout="livebench/{math,reasoning,data_analysis,language}/data/test-*.parquet (each the Hugging Face dataset "
-           "livebench/<category> as downloaded; instruction_following and coding are not read)",
+    layout="livebench/{math,reasoning,data_analysis,language,coding,instruction_following}/data/test-*.parquet "
+           "(each the Hugging Face dataset livebench/<category> as downloaded)",
     source="https://huggingface.co/datasets/livebench (for each category: huggingface-cli download --repo-type "
            "dataset livebench/<category> --local-dir DATA_DIR/livebench/<category>)",
     load=load_livebench, score=score_livebench, files=_livebench_files, aggregate=aggregate_livebench,
