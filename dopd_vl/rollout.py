@@ -194,17 +194,14 @@ def response_hidden_states(model, batch: ScoringBatch) -> torch.Tensor:
 def frozen_hidden_states(model, prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts,
                          pad_id: int) -> torch.Tensor:
     """`response_hidden_states` for a frozen view (no gradient), with each prompt run once: its KV cache is repeated
-    for its n responses, so the prompt's tokens are not scored n times. Prompts must be left-padded (one row per
-    prompt). Vision prompts are scored whole (Qwen3-VL's multimodal positions make cache reuse version-specific)."""
-    if any(key in prompt_inputs for key in VISION_KEYS):
-        return response_hidden_states(model, scoring_batch(prompt_inputs, rollouts, pad_id))
+    for its n responses, so the prompt's tokens (and images) are not scored n times. Prompts must be left-padded
+    (one row per prompt)."""
     mask_BP = prompt_inputs["attention_mask"]
     if not bool(mask_BP[:, -1].all()):
         raise ValueError("frozen_hidden_states needs left-padded prompts (padding_side='left')")
     device, n = model.device, rollouts.per_prompt
     cache_name = "cache" if "cache" in inspect.signature(model.model.forward).parameters else "past_key_values"
-    prefill = model.model(input_ids=prompt_inputs["input_ids"].to(device), attention_mask=mask_BP.to(device),
-                          use_cache=True)
+    prefill = model.model(**{key: value.to(device) for key, value in prompt_inputs.items()}, use_cache=True)
     cache = getattr(prefill, cache_name)
     cache.batch_repeat_interleave(n)
     lengths = rollouts.lengths
@@ -213,13 +210,20 @@ def frozen_hidden_states(model, prompt_inputs: dict[str, torch.Tensor], rollouts
     for row, response in enumerate(rollouts.response_ids):
         responses_BR[row, :len(response)] = torch.tensor(response)
         response_mask_BR[row, :len(response)] = 1
-    prompt_length = mask_BP.shape[1]
-    # positions continue the prefill's (which counted the left padding: a constant shift per row, which rotary
-    # attention does not see)
-    positions_1R = torch.arange(prompt_length, prompt_length + responses_BR.shape[1], device=device)[None]
+    steps_1R = torch.arange(responses_BR.shape[1])[None]
+    if any(key in prompt_inputs for key in VISION_KEYS):
+        # Qwen3-VL's multimodal rotary positions: text after the prompt continues from the prompt's last position,
+        # which is the rope delta the prefill just computed (per row) plus the prompt's real length
+        first_B1 = model.model.rope_deltas.cpu() + mask_BP.sum(1, keepdim=True)
+        positions = (first_B1.repeat_interleave(n, 0) + steps_1R)[None].expand(3, -1, -1)
+    else:
+        # positions continue the prefill's (which counted the left padding: a constant shift per row, which rotary
+        # attention does not see)
+        positions = mask_BP.shape[1] + steps_1R
     attention_mask = torch.cat([mask_BP.repeat_interleave(n, 0), response_mask_BR], dim=1).to(device)
     continued_BRH = model.model(input_ids=responses_BR.to(device), attention_mask=attention_mask,
-                                position_ids=positions_1R, use_cache=True, **{cache_name: cache}).last_hidden_state
+                                position_ids=positions.to(device), use_cache=True,
+                                **{cache_name: cache}).last_hidden_state
     # token j of a response is predicted by the hidden state before it: the prompt's last, then the response's own
     last_prompt_BH = prefill.last_hidden_state[:, -1].repeat_interleave(n, 0)
     predicting_BRH = torch.cat([last_prompt_BH[:, None], continued_BRH[:, :-1]], dim=1)

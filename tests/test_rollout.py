@@ -109,3 +109,19 @@ def test_frozen_views_share_each_prompt_over_its_responses(tiny_text_pair):
         shared_NH = frozen_hidden_states(teacher, left, rollouts, tokenizer.pad_token_id)
     assert shared_NH.shape == whole_NH.shape == (11, teacher.config.hidden_size)
     torch.testing.assert_close(shared_NH, whole_NH, atol=1e-5, rtol=1e-4)
+
+
+def test_frozen_vision_views_share_each_prompt_and_its_images(tiny_vl_pair):
+    """Qwen3-VL: the cached-prompt path (multimodal rotary positions continued after the prompt) gives the hidden
+    states of scoring every prompt + response whole, for prompts with two, one and no images."""
+    from dopd_vl.rollout import frozen_hidden_states
+
+    processor, teacher = tiny_vl_pair.processor, tiny_vl_pair.teacher
+    rollouts = Rollouts([[5, 9, 300], [7], [11, 12, 13, 14, 15], [20, 21], [30, 31, 32, 33], [40]],
+                        prompts=3, per_prompt=2)
+    left = encode_prompts(processor, conversations(), padding_side="left")
+    with torch.no_grad():
+        whole_NH = response_hidden_states(teacher, scoring_batch(left, rollouts, tiny_vl_pair.tokenizer.pad_token_id))
+        shared_NH = frozen_hidden_states(teacher, left, rollouts, tiny_vl_pair.tokenizer.pad_token_id)
+    assert shared_NH.shape == whole_NH.shape == (16, teacher.config.text_config.hidden_size)
+    torch.testing.assert_close(shared_NH, whole_NH, atol=1e-5, rtol=1e-4)
