@@ -170,6 +170,20 @@ def build_compare_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_lab(args) -> None:
+    import shlex
+
+    from dopd_vl.lab import TASK_PAIRS, run_lab
+
+    tasks = [args.task] if args.task else (["arith"] if args.quick else list(TASK_PAIRS))
+    options = [("--task", args.task), ("--methods", args.methods), ("--seeds", args.seeds), ("--steps", args.steps),
+               ("--output", args.output)]
+    command = " ".join(["dopd-vl lab", *(f"{flag} {shlex.quote(str(value))}" for flag, value in options
+                                         if value is not None), *(["--quick"] if args.quick else [])])
+    run_lab(tasks, args.methods, args.seeds, args.steps, Path(args.output).expanduser(), args.quick,
+            command=command)
+
+
 def format_count(count: int) -> str:
     for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if count >= size:
@@ -258,6 +272,27 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", default="outputs/eval", help="folder for results.json and the samples files")
     evaluate.add_argument("--seed", type=int, default=0, help="torch seed (generation is greedy)")
     evaluate.add_argument("--device", default="cpu", help="torch device (default cpu)")
+
+    lab = commands.add_parser(
+        "lab", help="the privilege lab: every method on the tiny pairs, over seeds, with a report",
+        description="Measure the paper's claims on a CPU: the built-in tiny pair of the task (trained by supervised "
+                    "fine-tuning on first use), then every distillation method from the same student on the same "
+                    "prompts for the same steps over seeds (OPD with a teacher that sees nothing, the task's own "
+                    "privileged input or the final answer; gkd, opsd, exopd, eopd, dopd and its ablations), scored "
+                    "on a held-out split without privileged input. Writes report.md, PNG plots and results.json to "
+                    "--output; runs are cached in $DOPD_VL_CACHE/lab, so an interrupted lab resumes.")
+    lab.add_argument("--task", choices=["arith", "shapes"],
+                     help="one task (default: both; arith with --quick)")
+    lab.add_argument("--methods", help="comma-separated: opd, opd+hints (opd+boxes for shapes), opd+answer, gkd, "
+                                       "opsd, exopd, eopd, dopd, dopd_no_routing, dopd_no_self, dopd_drop_high_gap, "
+                                       "dopd_drop_low_gap, dopd_drop_random (default: all; opd+hints,opsd,dopd with "
+                                       "--quick)")
+    lab.add_argument("--seeds", type=int, help="seeds per method (default 3; 1 with --quick)")
+    lab.add_argument("--steps", type=int, help="optimizer steps per run (default 60; 24 with --quick)")
+    lab.add_argument("--output", default="outputs/lab", help="folder for report.md, the plots and results.json "
+                                                             "(default outputs/lab)")
+    lab.add_argument("--quick", action="store_true", help="one task, three methods, one seed, fewer steps and a "
+                                                          "smaller held-out set: a few minutes")
 
     config = commands.add_parser(
         "config", help="print a resolved training config (recipe + overrides), or every field with --fields",
@@ -365,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_eval(args)
         elif args.command == "build-data":
             cmd_build_data(args)
+        elif args.command == "lab":
+            cmd_lab(args)
     except DopdError as error:
         print(f"dopd-vl {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -1,9 +1,13 @@
 """The built-in tiny pairs: small Qwen3-VL (`tiny`) and Qwen3 (`tiny-text`) teacher/student pairs built offline.
 
 Everything a real pair ships is made here from code: a byte-level BPE tokenizer trained on a generated corpus with
-Qwen's special tokens, a chat template in Qwen's format, model configs, randomly initialised weights (seeded) and,
-for the vision pair, the stock `Qwen3VLProcessor`. The result is written as ordinary `save_pretrained` folders in
-the cache, so the tiny pairs load through exactly the code path of real ones (`dopd_vl.models.load_pair`).
+Qwen's special tokens, a chat template in Qwen's format, model configs, seeded initial weights and, for the vision
+pair, the stock `Qwen3VLProcessor`. Then both models are trained on their synthetic task (`shapes` for `tiny`, `arith`
+for `tiny-text`) by supervised fine-tuning (`dopd_vl.sft`), teacher and student in parallel processes: the teacher is
+four times the student's size, so it ends up clearly better, and both have seen the three privileged variants (none,
+the task's own, the final answer). These are the models of the privilege lab (`dopd_vl.lab`). The result is written
+as ordinary `save_pretrained` folders in the cache, named by a hash of everything that determines the build, so the
+tiny pairs load through exactly the code path of real ones (`dopd_vl.models.load_pair`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-BUILDER_VERSION = 1  # bump when the build recipe changes: the cache key includes it, so stale builds are not reused
+BUILDER_VERSION = 2  # bump when the build recipe changes: the cache key includes it, so stale builds are not reused
 TOKENIZER_BASE_VOCAB = 1024  # byte-level BPE entries before the special tokens
 
 # Qwen's special tokens in Qwen's own order, so that their offsets from <|endoftext|> match the real tokenizer
@@ -43,15 +47,35 @@ TEXT_SIZES = {
     "student": dict(hidden_size=64, intermediate_size=192, num_hidden_layers=2, num_attention_heads=2,
                     num_key_value_heads=1, head_dim=32, tie_word_embeddings=True),
 }
+# The vision towers start from weights ten times the usual scale (initializer_range 0.2, not 0.02): at these widths
+# the usual scale gives image features that hardly depend on the image, and supervised training then never learns to
+# read colours (measured: chance after 150 steps at 0.02, 80% colour accuracy after 40 steps at 0.2).
 VISION_SIZES = {
-    "teacher": dict(depth=2, hidden_size=64, intermediate_size=128, num_heads=2, deepstack_visual_indexes=[1]),
-    "student": dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=1, deepstack_visual_indexes=[0]),
+    "teacher": dict(depth=2, hidden_size=64, intermediate_size=128, num_heads=2, deepstack_visual_indexes=[1],
+                    initializer_range=0.2),
+    "student": dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=1, deepstack_visual_indexes=[0],
+                    initializer_range=0.2),
 }
 # Images are resized to between 64x64 and 128x128 pixels: 4 to 16 language tokens each (32x32 pixels per token).
 IMAGE_MIN_PIXELS = 64 * 64
 IMAGE_MAX_PIXELS = 128 * 128
 
 TINY_PAIRS = {"tiny": "qwen3-vl", "tiny-text": "qwen3"}
+TINY_TASKS = {"tiny": "shapes", "tiny-text": "arith"}  # the synthetic task each pair is trained on
+
+# Supervised training of the tiny pairs (dopd_vl.sft.SFTRecipe fields; the seed is the pair's). Teacher and student
+# train at the same time on one CPU core each; the teacher's steps set the build time (about a minute on 2 cores).
+# Measured on the held-out split (docs/lab/report.md has the numbers of the current recipes): the teacher ends well
+# above the student without privileged input, and higher still with it; the student is weak but above chance.
+SFT_DATA_SIZE = 4000  # training records, drawn from the train split of the synthetic task
+SFT_RECIPES = {
+    "tiny-text": {"teacher": dict(steps=300, batch_size=16, learning_rate=1e-3),
+                  "student": dict(steps=300, batch_size=16, learning_rate=3e-3)},
+    "tiny": {"teacher": dict(steps=200, batch_size=16, learning_rate=1e-3,
+                             views=(("none", 0.35), ("own", 0.5), ("answer", 0.15))),
+             "student": dict(steps=200, batch_size=16, learning_rate=1e-3,
+                             views=(("none", 0.35), ("own", 0.5), ("answer", 0.15)))},
+}
 
 
 def cache_dir() -> Path:
@@ -65,24 +89,25 @@ def chat_template(family: str) -> str:
 
 
 def tokenizer_corpus(seed: int) -> list[str]:
-    """A generated corpus covering what the tiny pairs read and write: chat markup, arithmetic with step hints,
-    shapes and colours with Qwen3-VL grounding boxes, multiple-choice answers."""
+    """A generated corpus covering what the tiny pairs read and write: chat markup, the privileged blocks, the
+    synthetic tasks' questions, hints, boxes and solutions (from their own generators), and multiple-choice answers."""
+    from data_builders.synthetic import arith_problem, shapes_draw
+    from dopd_vl.records import ANNOTATIONS_HEADER, BOXES_HEADER, HINTS_HEADER, PRIVILEGED_HEADER
+
     rng = random.Random(seed)
-    colors = ["red", "green", "blue", "yellow", "purple", "orange", "black", "white", "gray", "pink"]
-    shapes = ["circle", "square", "triangle", "rectangle", "star", "ellipse", "diamond", "cross"]
-    places = ["top left", "top right", "bottom left", "bottom right", "center", "left", "right", "top", "bottom"]
     lines = ["You are a helpful assistant.", "Answer with the option letter.", "Think step by step.",
-             "Hints (not visible to the student):", "Objects in the image:", "The answer is"]
+             "system user assistant", PRIVILEGED_HEADER, BOXES_HEADER, ANNOTATIONS_HEADER, HINTS_HEADER,
+             "The final answer is", "The answer is"]
     for _ in range(3000):
-        a, b = rng.randint(0, 999), rng.randint(0, 999)
-        op, value = rng.choice([("+", a + b), ("-", a - b), ("*", a * b)])
-        lines.append(f"What is {a} {op} {b}? Step 1: compute {a} {op} {b}. The answer is {value}.")
-        color, shape, place = rng.choice(colors), rng.choice(shapes), rng.choice(places)
-        box = sorted(rng.sample(range(1001), 2)) + sorted(rng.sample(range(1001), 2))
-        lines.append(f'How many {color} {shape}s are there? There is a {color} {shape} at the {place}: '
-                     f'{{"bbox_2d": [{box[0]}, {box[2]}, {box[1]}, {box[3]}], "label": "{color} {shape}"}}')
-        options = rng.sample(shapes, 4)
-        lines.append("Which shape is " + color + "? " + " ".join(f"{l}. {o}" for l, o in zip("ABCD", options))
+        _, question, hints, solution, _ = arith_problem(rng)
+        lines += [question, " ".join(hints), solution]
+        objects, _, question, answer = shapes_draw(rng)
+        lines.append(f"{question} {answer}")
+        for obj in objects:
+            x1, y1, x2, y2 = (round(v / 96 * 1000) for v in obj["box"])
+            lines.append(f'{{"bbox_2d": [{x1}, {y1}, {x2}, {y2}], "label": "{obj["colour"]} {obj["shape"]}"}}')
+        options = rng.sample(["circle", "square", "triangle", "star", "cross"], 4)
+        lines.append("Which shape is it? " + " ".join(f"{l}. {o}" for l, o in zip("ABCD", options))
                      + f" Answer: {rng.choice('ABCD')}")
     return lines
 
@@ -134,7 +159,7 @@ def model_config(family: str, role: str, tokenizer):
     if family == "qwen3":
         return Qwen3Config(**text, rope_parameters={"rope_type": "default", "rope_theta": 1_000_000.0},
                            tie_word_embeddings=tie)
-    text["rope_parameters"] = {"rope_type": "default", "rope_theta": 5_000_000.0, "mrope_section": [8, 4, 4],
+    text["rope_parameters"] = {"rope_type": "default", "rope_theta": 1_000_000.0, "mrope_section": [8, 4, 4],
                                "mrope_interleaved": True}
     vision = dict(VISION_SIZES[role], patch_size=16, spatial_merge_size=2, temporal_patch_size=2,
                   out_hidden_size=text["hidden_size"], num_position_embeddings=64)
@@ -158,36 +183,54 @@ def build_processor(family: str, tokenizer):
                             chat_template=chat_template(family))
 
 
-def build_spec(name: str, seed: int) -> dict:
+def sft_recipes(name: str, seed: int, sft_steps: int | None = None) -> dict:
+    """The SFT recipe of each role (`sft_steps` replaces the default steps: 0 leaves the weights as initialised)."""
+    from dopd_vl.sft import SFTRecipe
+
+    recipes = {}
+    for offset, (role, fields) in enumerate(SFT_RECIPES[name].items()):
+        fields = dict(fields, seed=seed * 1000 + offset)
+        if sft_steps is not None:
+            fields["steps"] = sft_steps
+        recipes[role] = SFTRecipe(**fields)
+    return recipes
+
+
+def build_spec(name: str, seed: int, sft_steps: int | None = None) -> dict:
     """Everything that determines a build; its hash names the cache folder."""
+    from data_builders.synthetic import GENERATOR_VERSION
+
     family = TINY_PAIRS[name]
     return {"name": name, "family": family, "seed": seed, "builder_version": BUILDER_VERSION,
             "tokenizer_base_vocab": TOKENIZER_BASE_VOCAB, "text_sizes": TEXT_SIZES,
             "vision_sizes": VISION_SIZES if family == "qwen3-vl" else None,
-            "image_pixels": [IMAGE_MIN_PIXELS, IMAGE_MAX_PIXELS], "template": chat_template(family)}
+            "image_pixels": [IMAGE_MIN_PIXELS, IMAGE_MAX_PIXELS], "template": chat_template(family),
+            "sft": {"task": TINY_TASKS[name], "generator_version": GENERATOR_VERSION, "data_size": SFT_DATA_SIZE,
+                    "recipes": {role: r.to_dict() for role, r in sft_recipes(name, seed, sft_steps).items()}}}
 
 
-def tiny_pair_dir(name: str, seed: int = 0) -> Path:
-    spec = build_spec(name, seed)
+def tiny_pair_dir(name: str, seed: int = 0, sft_steps: int | None = None) -> Path:
+    spec = build_spec(name, seed, sft_steps)
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     return cache_dir() / "pairs" / f"{name}-seed{seed}-{digest}"
 
 
-def ensure_tiny_pair(name: str, seed: int = 0) -> Path:
-    """Return the folder holding `teacher/` and `student/` of a tiny pair, building it on first use.
+def ensure_tiny_pair(name: str, seed: int = 0, sft_steps: int | None = None) -> Path:
+    """Return the folder holding `teacher/` and `student/` of a tiny pair, building (and training) it on first use.
 
     The build goes to a temporary folder beside the target and is renamed into place when complete, so an
     interrupted build never leaves a half pair, and two processes building at once both end with a whole one.
+    `sft_steps` replaces the recipes' steps (tests use a few; 0 gives the untrained initial weights).
     """
     if name not in TINY_PAIRS:
         raise KeyError(f"unknown tiny pair {name!r}; expected one of {sorted(TINY_PAIRS)}")
-    target = tiny_pair_dir(name, seed)
+    target = tiny_pair_dir(name, seed, sft_steps)
     if (target / "build.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        write_tiny_pair(name, seed, staging)
+        write_tiny_pair(name, seed, staging, sft_steps)
         try:
             staging.rename(target)
         except OSError:  # another process finished first: keep its build
@@ -215,9 +258,20 @@ def make_tiny_models(name: str, seed: int):
     return processor, models
 
 
-def write_tiny_pair(name: str, seed: int, out: Path) -> None:
+def write_tiny_pair(name: str, seed: int, out: Path, sft_steps: int | None = None) -> None:
     processor, models = make_tiny_models(name, seed)
     for role, model in models.items():
         model.save_pretrained(out / role)
         processor.save_pretrained(out / role)
-    (out / "build.json").write_text(json.dumps(build_spec(name, seed), indent=1, sort_keys=True))
+    recipes = sft_recipes(name, seed, sft_steps)
+    summary = {}
+    if any(recipe.steps for recipe in recipes.values()):
+        from data_builders.synthetic import build_synthetic
+        from dopd_vl.sft import train_saved_models
+
+        task = TINY_TASKS[name]
+        data = build_synthetic(task, cache_dir() / "data" / f"sft-{task}-n{SFT_DATA_SIZE}-seed{seed}", SFT_DATA_SIZE,
+                               seed, show_progress=False)
+        summary = train_saved_models({role: out / role for role in recipes}, TINY_PAIRS[name], data, recipes)
+    build = build_spec(name, seed, sft_steps) | {"sft_summary": summary}
+    (out / "build.json").write_text(json.dumps(build, indent=1, sort_keys=True))

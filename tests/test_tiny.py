@@ -1,13 +1,16 @@
-"""The built-in tiny pairs: deterministic builds, save/reload, vision forward and backward, rollout-safe generation."""
+"""The built-in tiny pairs: deterministic builds (supervised training included), trained weights that reload
+identically, vision forward and backward, rollout-safe generation."""
 
 import hashlib
+import json
 
 import pytest
 import torch
 from PIL import Image, ImageDraw
 
 from dopd_vl.models import vision_special_token_ids
-from dopd_vl.tiny import QWEN_ADDED_TOKENS, QWEN_SPECIAL_TOKENS, ensure_tiny_pair, make_tiny_models, tiny_pair_dir
+from dopd_vl.tiny import (QWEN_ADDED_TOKENS, QWEN_SPECIAL_TOKENS, SFT_RECIPES, ensure_tiny_pair, make_tiny_models,
+                          tiny_pair_dir)
 
 
 def file_digests(folder):
@@ -31,29 +34,44 @@ def vision_inputs(processor, batch=1, question="How many shapes are there?"):
 
 
 def test_build_is_deterministic_given_seed(tmp_path, monkeypatch):
+    """The whole build, supervised training included (a few steps here; the built-in pairs run the recipes of
+    dopd_vl.tiny.SFT_RECIPES), gives byte-identical files for a seed."""
     monkeypatch.setenv("DOPD_VL_CACHE", str(tmp_path / "a"))
-    first = ensure_tiny_pair("tiny-text", seed=3)
+    first = ensure_tiny_pair("tiny-text", seed=3, sft_steps=2)
     monkeypatch.setenv("DOPD_VL_CACHE", str(tmp_path / "b"))
-    second = ensure_tiny_pair("tiny-text", seed=3)
+    second = ensure_tiny_pair("tiny-text", seed=3, sft_steps=2)
     assert first != second and file_digests(first) == file_digests(second)
     assert "teacher/model.safetensors" in file_digests(first)
-    other_seed = ensure_tiny_pair("tiny-text", seed=4)
-    assert file_digests(other_seed)["student/model.safetensors"] != file_digests(first)["student/model.safetensors"]
+    summary = json.loads((first / "build.json").read_text())["sft_summary"]
+    assert summary["teacher"]["steps"] == summary["student"]["steps"] == 2
+    untrained = ensure_tiny_pair("tiny-text", seed=3, sft_steps=0)
+    assert json.loads((untrained / "build.json").read_text())["sft_summary"] == {}
+    for role in ("teacher", "student"):  # the training changed the weights
+        assert file_digests(untrained)[f"{role}/model.safetensors"] != file_digests(first)[f"{role}/model.safetensors"]
+    other_seed = ensure_tiny_pair("tiny-text", seed=4, sft_steps=0)
+    assert file_digests(other_seed)["student/model.safetensors"] != file_digests(untrained)["student/model.safetensors"]
     # the build leaves no staging folder behind
-    assert sorted(p.name for p in other_seed.parent.iterdir()) == sorted([second.name, other_seed.name])
+    assert sorted(p.name for p in other_seed.parent.iterdir()) == sorted([second.name, untrained.name,
+                                                                          other_seed.name])
 
 
 @pytest.mark.parametrize("name", ["tiny", "tiny-text"])
-def test_reload_gives_identical_logits(name, request):
+def test_builtin_pairs_are_trained_and_reload_identically(name, request):
     pair = request.getfixturevalue("tiny_vl_pair" if name == "tiny" else "tiny_text_pair")
-    assert pair.teacher_location.startswith(str(tiny_pair_dir(name)))
+    folder = tiny_pair_dir(name)
+    assert pair.teacher_location.startswith(str(folder))
+    build = json.loads((folder / "build.json").read_text())
+    for role, recipe in SFT_RECIPES[name].items():  # trained by the recipe, and the training lowered the loss
+        summary = build["sft_summary"][role]
+        assert summary["steps"] == recipe["steps"] and summary["final_loss"] < summary["first_loss"] / 4
     processor, fresh = make_tiny_models(name, seed=0)
     input_ids = torch.tensor([[5, 17, 99, 250, 3, 42, 7]])
     with torch.no_grad():
         for role in ("teacher", "student"):
-            reloaded = getattr(pair, role)(input_ids=input_ids).logits
-            built = fresh[role].eval()(input_ids=input_ids).logits
-            assert torch.equal(reloaded, built), role
+            loaded = getattr(pair, role)(input_ids=input_ids).logits
+            again = type(getattr(pair, role)).from_pretrained(getattr(pair, f"{role}_location"))
+            assert torch.equal(again.eval()(input_ids=input_ids).logits, loaded), role
+            assert not torch.allclose(fresh[role].eval()(input_ids=input_ids).logits, loaded), role  # not the init
     # the student is smaller than the teacher; teachers untie embeddings, students tie them (as Qwen's 8B vs 2B)
     count = lambda model: sum(p.numel() for p in model.parameters())
     assert count(pair.student) < count(pair.teacher) / 3
@@ -103,22 +121,25 @@ def test_vision_forward_and_backward(tiny_vl_pair):
 
 
 def test_generation_never_emits_vision_tokens(tiny_vl_pair):
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    class Favour(LogitsProcessor):
+        """Make the vision tokens the policy's favourites (applied after suppression: -inf stays -inf)."""
+
+        def __call__(self, input_ids, scores):
+            scores[:, banned] += 100.0
+            return scores
+
     student = tiny_vl_pair.student
     banned = vision_special_token_ids(tiny_vl_pair.tokenizer)
     batch = vision_inputs(tiny_vl_pair.processor, batch=8)
-    # make the vision tokens the policy's favourites, so that only the suppression keeps them out
-    with torch.no_grad():
-        boosted = student.lm_head.weight.clone()
-        student.lm_head.weight[banned] = student.lm_head.weight[banned] * 50
-    try:
-        prompt_length = batch.input_ids.shape[1]
-        torch.manual_seed(0)
-        free = student.generate(**batch, max_new_tokens=24, do_sample=True, min_new_tokens=24)
-        torch.manual_seed(0)
-        safe = student.generate(**batch, max_new_tokens=24, do_sample=True, min_new_tokens=24, suppress_tokens=banned)
-    finally:
-        with torch.no_grad():
-            student.lm_head.weight.copy_(boosted)
+    favour = LogitsProcessorList([Favour()])
+    prompt_length = batch.input_ids.shape[1]
+    torch.manual_seed(0)
+    free = student.generate(**batch, max_new_tokens=24, do_sample=True, min_new_tokens=24, logits_processor=favour)
+    torch.manual_seed(0)
+    safe = student.generate(**batch, max_new_tokens=24, do_sample=True, min_new_tokens=24, suppress_tokens=banned,
+                            logits_processor=favour)
     assert torch.isin(free[:, prompt_length:], torch.tensor(banned)).any()  # the control: they do get sampled
     assert not torch.isin(safe[:, prompt_length:], torch.tensor(banned)).any()
     assert safe.shape == (8, prompt_length + 24)

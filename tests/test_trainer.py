@@ -94,9 +94,12 @@ def test_tiny_vision_run_end_to_end(tmp_path, capsys):
     assert (output / "checkpoints" / "step-00000001" / "student" / "model.safetensors").is_file()
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
+    from dopd_vl.tiny import padded_vocab_size
+
     final = AutoModelForImageTextToText.from_pretrained(output / "final")
-    assert AutoProcessor.from_pretrained(output / "final").chat_template
-    assert final.config.get_text_config().vocab_size == 512
+    processor = AutoProcessor.from_pretrained(output / "final")
+    assert processor.chat_template
+    assert final.config.get_text_config().vocab_size == padded_vocab_size(processor.tokenizer)
     assert f"student saved to {output / 'final'}" in capsys.readouterr().out
     # a second run into the same folder must not silently mix with the first
     assert main(["train", "--pair", "tiny", "--output", str(output), "--max-steps", "2", *FAST]) == 2
