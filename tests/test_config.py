@@ -25,7 +25,7 @@ def test_recipes_load_with_the_paper_settings():
     assert (text.pair, text.prompts_per_step, text.max_steps, text.max_new_tokens) == ("8b-1.7b", 128, 200, 1024)
     assert (vision.pair, vision.prompts_per_step, vision.max_steps, vision.max_new_tokens) == ("8b-2b", 64, 300, 512)
     assert text.learning_rate == vision.learning_rate == 5e-6
-    assert load_config("tiny").learning_rate == 1e-4  # YAML "1.0e-4" is a float
+    assert load_config("tiny").learning_rate == 3e-4  # YAML "3.0e-4" is a float
 
 
 def test_override_forms_and_types():

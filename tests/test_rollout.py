@@ -37,22 +37,20 @@ def reference_logprobs(model, processor, conversation, response):
     return logits.log_softmax(-1).gather(1, torch.tensor(response)[:, None])[:, 0]
 
 
-def test_rollouts_stop_at_end_of_turn_and_never_sample_vision_tokens(tiny_vl_pair):
-    tokenizer = tiny_vl_pair.tokenizer
-    engine = HFRolloutEngine(tiny_vl_pair.student, tokenizer, max_new_tokens=40)
+def test_rollouts_stop_at_end_of_turn_and_never_sample_vision_tokens():
+    from dopd_vl.tiny import make_tiny_models
+
+    # the untrained student (the built-in one has learnt to answer in two tokens): both kinds of ending occur
+    processor, models = make_tiny_models("tiny", seed=0)
+    student, tokenizer = models["student"], processor.tokenizer
+    engine = HFRolloutEngine(student, tokenizer, max_new_tokens=40)
     im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
-    with torch.no_grad():  # make ending the turn likely, so both kinds of ending occur
-        saved = tiny_vl_pair.student.lm_head.weight[im_end].clone()
-        tiny_vl_pair.student.lm_head.weight[im_end] *= 3
-    tiny_vl_pair.student.train()
-    try:
-        torch.manual_seed(0)
-        rollouts = engine.generate(encode_prompts(tiny_vl_pair.processor, conversations()), per_prompt=4)
-        assert tiny_vl_pair.student.training  # sampled in eval mode, training mode restored
-    finally:
-        tiny_vl_pair.student.eval()
-        with torch.no_grad():
-            tiny_vl_pair.student.lm_head.weight[im_end] = saved
+    with torch.no_grad():  # make ending the turn likely
+        student.lm_head.weight[im_end] *= 10
+    student.train()
+    torch.manual_seed(0)
+    rollouts = engine.generate(encode_prompts(processor, conversations()), per_prompt=4)
+    assert student.training  # sampled in eval mode, training mode restored
     assert (rollouts.prompts, rollouts.per_prompt, len(rollouts.response_ids)) == (3, 4, 12)
     banned = set(vision_special_token_ids(tokenizer))
     stopped = [r for r in rollouts.response_ids if r[-1] in engine.stop_ids]
