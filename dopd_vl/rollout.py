@@ -156,29 +156,22 @@ def repeat_vision_inputs(prompt_inputs: dict[str, torch.Tensor], n: int) -> dict
     """Repeat each prompt's images `n` times, keeping prompt-major order (pixel rows are grouped by image)."""
     if "pixel_values_videos" in prompt_inputs:  # a video's frame groups are split by timestamp text: not counted here
         raise ValueError("training on video prompts is not supported yet (evaluation is: `dopd-vl eval`)")
-    out = {}
-    for pixels_key, grid_key in (("pixel_values", "image_grid_thw"),):
-        if pixels_key not in prompt_inputs:
-            continue
-        grid_G3 = prompt_inputs[grid_key]
-        per_image = torch.split(prompt_inputs[pixels_key], grid_G3.prod(-1).tolist())
-        images_per_prompt = image_counts(prompt_inputs, grid_key)
-        pixel_groups, grid_groups, start = [], [], 0
-        for count in images_per_prompt:
-            pixel_groups += [torch.cat(per_image[start:start + count])] * n if count else []
-            grid_groups += [grid_G3[start:start + count]] * n if count else []
-            start += count
-        out[pixels_key] = torch.cat(pixel_groups)
-        out[grid_key] = torch.cat(grid_groups)
-    return out
+    if "pixel_values" not in prompt_inputs:
+        return {}
+    grid_G3 = prompt_inputs["image_grid_thw"]
+    per_image = torch.split(prompt_inputs["pixel_values"], grid_G3.prod(-1).tolist())
+    pixel_groups, grid_groups, start = [], [], 0
+    for count in image_counts(prompt_inputs):
+        pixel_groups += [torch.cat(per_image[start:start + count])] * n if count else []
+        grid_groups += [grid_G3[start:start + count]] * n if count else []
+        start += count
+    return {"pixel_values": torch.cat(pixel_groups), "image_grid_thw": torch.cat(grid_groups)}
 
 
-def image_counts(prompt_inputs: dict[str, torch.Tensor], grid_key: str) -> list[int]:
-    """How many images (or videos) each prompt row holds, from its vision-start markers' token types."""
-    kind = 1 if grid_key == "image_grid_thw" else 2
+def image_counts(prompt_inputs: dict[str, torch.Tensor]) -> list[int]:
+    """How many images each prompt row holds: each image is one run of consecutive image tokens (type 1)."""
     types_BT = prompt_inputs["mm_token_type_ids"]
-    # each image contributes a run of consecutive placeholder tokens of its type: count the runs' starts
-    starts_BT = (types_BT == kind) & torch.nn.functional.pad(types_BT[:, :-1] != kind, (1, 0), value=True)
+    starts_BT = (types_BT == 1) & torch.nn.functional.pad(types_BT[:, :-1] != 1, (1, 0), value=True)
     return starts_BT.sum(1).tolist()
 
 

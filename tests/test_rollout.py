@@ -66,7 +66,7 @@ def test_scoring_aligns_response_tokens_with_an_unpadded_forward(tiny_vl_pair):
     responses = [[5, 9, 300], [7], [11, 12, 13, 14, 15], [20, 21], [30, 31, 32, 33], [40]]
     rollouts = Rollouts(responses, prompts=3, per_prompt=2)
     prompts = encode_prompts(processor, conversations(), padding_side="right")
-    assert image_counts(prompts, "image_grid_thw") == [1, 2, 0]
+    assert image_counts(prompts) == [1, 2, 0]
     batch = scoring_batch(prompts, rollouts, tiny_vl_pair.tokenizer.pad_token_id)
     assert batch.token_ids_N.tolist() == [t for r in responses for t in r]
     assert batch.inputs["image_grid_thw"].shape[0] == 2 * 3  # each prompt's images repeated per response
