@@ -54,7 +54,12 @@ def build_data(options: BuildOptions, show_progress: bool | None = None) -> Buil
     if options.task not in TASKS:
         raise BuildError(f"unknown task {options.task!r}; choose one of {', '.join(TASKS)}")
     own = TASKS[options.task][0]
-    options.privileged = options.privileged or own
+    synthetic_split = options.split or "train"
+    if options.task in ("shapes", "arith") and synthetic_split not in ("train", "test"):
+        raise BuildError(f"--split {options.split} does not apply to --task {options.task}; choose train or test "
+                         "(the held-out split)")
+    # the held-out split of a synthetic task shows no privileged input unless asked for (as `build_synthetic`)
+    options.privileged = options.privileged or (own if synthetic_split == "train" else "none")
     if options.privileged not in (own, "answer", "none"):
         raise BuildError(f"--privileged {options.privileged} does not apply to --task {options.task}; choose "
                          f"{own} (its own privileged input), answer or none")
@@ -65,7 +70,8 @@ def build_data(options: BuildOptions, show_progress: bool | None = None) -> Buil
     if options.task in ("shapes", "arith"):
         from data_builders.synthetic import synthetic_source
 
-        make_source = synthetic_source(options.task, options.limit or 1000, options.seed, options.privileged)
+        make_source = synthetic_source(options.task, options.limit or 1000, options.seed, options.privileged,
+                                       synthetic_split)
     else:
         if options.source is None:
             raise BuildError(f"--task {options.task} reads {TASKS[options.task][1]}: give the file with --source")

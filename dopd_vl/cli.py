@@ -339,7 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how the privileged prompt shows boxes: as Qwen3-VL JSON text, drawn on a copy of the "
                            "image, or both (recorded in the manifest for training; default: text)")
     data.add_argument("--split", help="keep only this split of sources that have several (RefCOCO: train, val, "
-                                      "testA, testB, test)")
+                                      "testA, testB, test); synthetic tasks: train (default) or test, the held-out "
+                                      "split, without privileged input unless --privileged asks for it")
     data.add_argument("--limit", type=int, help="stop after N source records (synthetic tasks: generate N; "
                                                 "default 1000)")
     data.add_argument("--strict", action="store_true",

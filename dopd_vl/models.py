@@ -231,13 +231,11 @@ def load_pair(spec: PairSpec, dtype: str | None = None, device: str | torch.devi
 
 
 def vision_special_token_ids(tokenizer) -> list[int]:
-    """Ids a policy must never sample: the vision placeholders, which would break re-scoring with images."""
+    """Ids a policy must never sample: the vision placeholders, which would break re-scoring with images. A tokenizer
+    without them (a text-only model from another family, e.g. SmolLM2) has none to suppress."""
     names = ["<|vision_start|>", "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>"]
     ids = tokenizer.convert_tokens_to_ids(names)
-    missing = [n for n, i in zip(names, ids) if i is None or i == tokenizer.unk_token_id]
-    if missing:
-        raise PairError(f"tokenizer has no id for {missing}: not a Qwen tokenizer?")
-    return ids
+    return [i for i in ids if i is not None and i != tokenizer.unk_token_id]
 
 
 def count_parameters(location: str, family: str) -> int | None:

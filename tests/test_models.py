@@ -107,3 +107,21 @@ def test_hub_pair_without_network_fails_fast_with_instructions(tmp_path):
 
 def test_pair_dir_is_package_data():
     assert pair_dir().joinpath("8b-2b.yaml").is_file()
+
+
+def test_a_tokenizer_without_qwens_vision_tokens_has_none_to_suppress():
+    """A text model of another family (SmolLM2) trains and evaluates: there is nothing to suppress in its rollouts."""
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+
+    from dopd_vl.models import vision_special_token_ids
+
+    vocab = {"<unk>": 0, "<|im_start|>": 1, "<|im_end|>": 2, "<|vision_start|>": 3, "hello": 4}
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(WordLevel(vocab, unk_token="<unk>")),
+                                        unk_token="<unk>")
+    assert vision_special_token_ids(tokenizer) == [3]  # only the one it has
+    del vocab["<|vision_start|>"]
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(WordLevel(vocab, unk_token="<unk>")),
+                                        unk_token="<unk>")
+    assert vision_special_token_ids(tokenizer) == []

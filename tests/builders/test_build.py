@@ -114,3 +114,20 @@ def test_existing_output_is_refused_without_overwrite(tmp_path, capsys):
     assert main(["build-data", "--task", "shapes", "--out", str(tmp_path / "x"), "--privileged", "hints"]) == 2
     assert "--privileged hints does not apply to --task shapes" in capsys.readouterr().err
 
+
+
+def test_build_data_writes_the_held_out_split_of_a_synthetic_task(tmp_path, capsys):
+    from dopd_vl.cli import main
+
+    assert main(["build-data", "--task", "arith", "--out", str(tmp_path / "test"), "--limit", "20",
+                 "--split", "test"]) == 0
+    assert main(["build-data", "--task", "arith", "--out", str(tmp_path / "train"), "--limit", "20"]) == 0
+    test, train = load_records(tmp_path / "test"), load_records(tmp_path / "train")
+    assert all(r.source["split"] == "test" and r.privileged.is_empty() for r in test)
+    assert all(r.source["split"] == "train" and r.privileged.hints for r in train)
+    assert not {r.question for r in test} & {r.question for r in train}
+    assert main(["build-data", "--task", "arith", "--out", str(tmp_path / "hinted"), "--limit", "5", "--split",
+                 "test", "--privileged", "hints"]) == 0
+    assert [r.question for r in load_records(tmp_path / "hinted")] == [r.question for r in test[:5]]
+    assert main(["build-data", "--task", "shapes", "--out", str(tmp_path / "x"), "--split", "val"]) == 2
+    assert "--split val does not apply to --task shapes; choose train or test" in capsys.readouterr().err
