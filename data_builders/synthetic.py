@@ -23,7 +23,7 @@ from dopd_vl.errors import DopdError
 from dopd_vl.records import MANIFEST, SCHEMA_VERSION, record_from_dict
 
 SYNTHETIC_TASKS = {"shapes": "boxes", "arith": "hints"}  # task -> its own privileged input
-GENERATOR_VERSION = 5  # bump when a generator's output changes: the tiny pairs trained on it are then rebuilt
+GENERATOR_VERSION = 6  # bump when a generator's output changes: the tiny pairs trained on it are then rebuilt
 
 # ---------------------------------------------------------------------------------------------------------------
 # shapes
@@ -111,8 +111,11 @@ def shapes_records(n: int, seed: int, privileged: str, work: Path, split: str = 
         identifier = record_id("shapes", split, seed, index)
         name = f"images/{identifier}.png"
         draw_scene(objects, work / name)
+        # the boxes, and where each object is in the question's words: a tiny model cannot turn box coordinates
+        # into a quadrant, so without the regions the boxes would tell it nothing its eyes do not
         own = {"boxes": [{"label": f"{o['colour']} {o['shape']}", "bbox_xyxy_px": list(o["box"])}
-                         for o in objects]}
+                         for o in objects],
+               "annotations": {"regions": [f"{o['colour']} {o['shape']}: {o['quadrant']}" for o in objects]}}
         yield record_from_dict({
             "id": identifier, "task": "shapes", "question": question, "images": [name],
             "answer": answer, "privileged": choose_privileged(own, privileged, answer),

@@ -45,6 +45,9 @@ def test_shapes_answers_follow_from_boxes_and_pixels(tmp_path):
             x1, y1, x2, y2 = box.bbox_xyxy_px
             centre = image.getpixel((int((x1 + x2) / 2), int((y1 + y2) / 2)))
             assert centre == COLOURS[box.label.split()[0]], (record.id, box)
+        # the regions annotation says, in the question's words, where each box is
+        assert record.privileged.annotations["regions"] == [f"{b.label}: {quadrant_of(b.bbox_xyxy_px)}"
+                                                            for b in record.privileged.boxes]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"] == {"kept": 150, "rejected": 0, "rejected_by_reason": {},
                                   "privileged_cut_to_budget": 0}
