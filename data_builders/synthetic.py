@@ -271,6 +271,11 @@ def synthetic_source(task: str, n: int, seed: int, privileged: str, split: str =
     return make_source
 
 
+def default_privileged(task: str, split: str) -> str:
+    """The task's own privileged input on the train split, nothing on the held-out test split."""
+    return SYNTHETIC_TASKS[task] if split == "train" else "none"
+
+
 def build_synthetic(task: str, out: Path, n: int, seed: int, privileged: str | None = None, *,
                     split: str = "train", render: str = "text", overwrite: bool = False,
                     show_progress: bool | None = None) -> Path:
@@ -283,7 +288,7 @@ def build_synthetic(task: str, out: Path, n: int, seed: int, privileged: str | N
     if task not in SYNTHETIC_TASKS:
         raise DopdError(f"unknown synthetic task {task!r}; choose one of {', '.join(SYNTHETIC_TASKS)}")
     own = SYNTHETIC_TASKS[task]
-    privileged = privileged or (own if split == "train" else "none")
+    privileged = privileged or default_privileged(task, split)
     if privileged not in (own, "answer", "none"):
         raise DopdError(f"--privileged {privileged} does not apply to {task}; choose {own}, answer or none")
     if split not in SPLITS:

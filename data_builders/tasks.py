@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data_builders.build import BuildError, BuildResult, run_build
+from data_builders.synthetic import SPLITS, SYNTHETIC_TASKS, default_privileged, synthetic_source
 
 # task -> (its own privileged input, what it reads)
 TASKS = {
@@ -55,11 +56,12 @@ def build_data(options: BuildOptions, show_progress: bool | None = None) -> Buil
         raise BuildError(f"unknown task {options.task!r}; choose one of {', '.join(TASKS)}")
     own = TASKS[options.task][0]
     synthetic_split = options.split or "train"
-    if options.task in ("shapes", "arith") and synthetic_split not in ("train", "test"):
-        raise BuildError(f"--split {options.split} does not apply to --task {options.task}; choose train or test "
-                         "(the held-out split)")
-    # the held-out split of a synthetic task shows no privileged input unless asked for (as `build_synthetic`)
-    options.privileged = options.privileged or (own if synthetic_split == "train" else "none")
+    if options.task in SYNTHETIC_TASKS:
+        if synthetic_split not in SPLITS:
+            raise BuildError(f"--split {options.split} does not apply to --task {options.task}; choose "
+                             f"{' or '.join(SPLITS)} (the held-out split)")
+        options.privileged = options.privileged or default_privileged(options.task, synthetic_split)
+    options.privileged = options.privileged or own
     if options.privileged not in (own, "answer", "none"):
         raise BuildError(f"--privileged {options.privileged} does not apply to --task {options.task}; choose "
                          f"{own} (its own privileged input), answer or none")
@@ -67,9 +69,7 @@ def build_data(options: BuildOptions, show_progress: bool | None = None) -> Buil
         raise BuildError(f"--limit must be at least 1, got {options.limit}")
     if options.max_privileged_tokens is not None and options.max_privileged_tokens < 1:
         raise BuildError(f"--max-privileged-tokens must be at least 1, got {options.max_privileged_tokens}")
-    if options.task in ("shapes", "arith"):
-        from data_builders.synthetic import synthetic_source
-
+    if options.task in SYNTHETIC_TASKS:
         make_source = synthetic_source(options.task, options.limit or 1000, options.seed, options.privileged,
                                        synthetic_split)
     else:
