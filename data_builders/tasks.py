@@ -56,12 +56,11 @@ def build_data(options: BuildOptions, show_progress: bool | None = None) -> Buil
         raise BuildError(f"unknown task {options.task!r}; choose one of {', '.join(TASKS)}")
     own = TASKS[options.task][0]
     synthetic_split = options.split or "train"
-    if options.task in SYNTHETIC_TASKS:
-        if synthetic_split not in SPLITS:
-            raise BuildError(f"--split {options.split} does not apply to --task {options.task}; choose "
-                             f"{' or '.join(SPLITS)} (the held-out split)")
-        options.privileged = options.privileged or default_privileged(options.task, synthetic_split)
-    options.privileged = options.privileged or own
+    if options.task in SYNTHETIC_TASKS and synthetic_split not in SPLITS:
+        raise BuildError(f"--split {options.split} does not apply to --task {options.task}; choose "
+                         f"{' or '.join(SPLITS)} (the held-out split)")
+    default = default_privileged(options.task, synthetic_split) if options.task in SYNTHETIC_TASKS else own
+    options.privileged = options.privileged or default
     if options.privileged not in (own, "answer", "none"):
         raise BuildError(f"--privileged {options.privileged} does not apply to --task {options.task}; choose "
                          f"{own} (its own privileged input), answer or none")

@@ -7,7 +7,8 @@ frozen at the initial student; prints the student's rollout entropy and response
 
 Each run is `dopd_vl.trainer.train`; the frozen variant only swaps the model whose hidden states score the
 privileged view, and keeps the tied vocabulary rows (the shared output layer) out of the optimizer in both variants,
-so the two differ in that one respect. About a minute each on a laptop CPU once the tiny pair is built.
+so the two differ in that one respect. Both together took under four minutes on the 2-core build machine, the
+tiny pair built, while other jobs shared the cores.
 """
 
 import argparse
