@@ -172,14 +172,9 @@ def accuracy(model, processor, task: str, records, variant: str = "none", batch_
 
 
 def load_model(folder, task: str):
-    import torch
-    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
+    from dopd_vl.models import load_model as load
 
-    vision = TASK_PAIRS[task] == "tiny"
-    processor = (AutoProcessor if vision else AutoTokenizer).from_pretrained(folder)
-    model = (AutoModelForImageTextToText if vision else AutoModelForCausalLM).from_pretrained(
-        folder, dtype=torch.float32)
-    return model.eval(), processor
+    return load(str(folder), "qwen3-vl" if TASK_PAIRS[task] == "tiny" else "qwen3")
 
 
 def pair_accuracies(task: str, pair_folder: Path, records) -> dict:

@@ -230,6 +230,43 @@ def load_pair(spec: PairSpec, dtype: str | None = None, device: str | torch.devi
     return LoadedPair(spec, teacher, student, student_processor, teacher_location, student_location)
 
 
+def resolve_model(reference: str) -> tuple[str, str]:
+    """One model named by `PAIR:teacher`, `PAIR:student`, a local folder or a hub id: (location, family)."""
+    from transformers import AutoConfig
+
+    if ":" in reference and not Path(reference).expanduser().exists():
+        pair_name, role = reference.rsplit(":", 1)
+        if role not in ("teacher", "student"):
+            raise PairError(f"{reference!r}: write PAIR:teacher, PAIR:student, a model folder or a hub id")
+        spec = load_pair_spec(pair_name)
+        location = dict(zip(("teacher", "student"), model_locations(spec)))[role]
+        return resolve_location(location, role, spec)[0], spec.family
+    if is_hub_id(reference):
+        spec = PairSpec(name=reference, family="qwen3", teacher=reference, student=reference)
+        location, local_only = resolve_location(reference, "model", spec)
+        config = AutoConfig.from_pretrained(location, local_files_only=local_only)
+    else:
+        folder = Path(reference).expanduser()
+        if not (folder / "config.json").is_file():
+            raise PairError(f"{reference!r} is not a model folder (no config.json), a hub id (owner/name) or "
+                            f"PAIR:teacher / PAIR:student (e.g. tiny:student)")
+        location, config = str(folder), AutoConfig.from_pretrained(folder, local_files_only=True)
+    return location, "qwen3-vl" if hasattr(config, "vision_config") else "qwen3"
+
+
+def load_model(location: str, family: str, device: str | torch.device = "cpu", dtype: str | None = None):
+    """One model in eval mode and its processor (vision family) or tokenizer; float32 on the CPU and bfloat16
+    elsewhere unless `dtype` says otherwise."""
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText
+
+    local_only = not is_hub_id(location) or not hub_reachable()
+    processor = load_processor(location, family, local_only)
+    auto = AutoModelForImageTextToText if family == "qwen3-vl" else AutoModelForCausalLM
+    torch_dtype = DTYPES[dtype] if dtype else torch.float32 if str(device) == "cpu" else torch.bfloat16
+    model = auto.from_pretrained(location, dtype=torch_dtype, local_files_only=local_only).to(device)
+    return model.eval(), processor
+
+
 def vision_special_token_ids(tokenizer) -> list[int]:
     """Ids a policy must never sample: the vision placeholders, which would break re-scoring with images. A tokenizer
     without them (a text-only model from another family, e.g. SmolLM2) has none to suppress."""

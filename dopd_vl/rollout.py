@@ -110,6 +110,30 @@ class HFRolloutEngine:
         return Rollouts(responses, prompts=prompt_inputs["input_ids"].shape[0], per_prompt=per_prompt)
 
 
+@torch.no_grad()
+def generate_replies(model, processor, conversations: list[list[dict]], max_new_tokens: int,
+                     temperature: float = 0.0, top_p: float = 1.0) -> list[tuple[str, str]]:
+    """One batch of replies as `(text, finish_reason)`, the reason `stop` (the model ended its turn) or `length`
+    (cut at `max_new_tokens`), like the chat-completions protocol. Greedy when `temperature` is 0; left padding,
+    vision tokens suppressed, special tokens left out of the text."""
+    tokenizer = getattr(processor, "tokenizer", processor)
+    stop_ids = [i for i in tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
+                if i is not None and i != tokenizer.unk_token_id] or [tokenizer.eos_token_id]
+    sampling = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0) if temperature > 0 else \
+        dict(do_sample=False)
+    inputs = {key: value.to(model.device) for key, value in encode_prompts(processor, conversations).items()}
+    output_BT = model.generate(**inputs, max_new_tokens=max_new_tokens, eos_token_id=stop_ids,
+                               pad_token_id=tokenizer.pad_token_id, suppress_tokens=vision_special_token_ids(tokenizer),
+                               **sampling)
+    new_tokens_BT = output_BT[:, inputs["input_ids"].shape[1]:].tolist()
+    replies = []
+    for tokens in new_tokens_BT:
+        stop = next((i for i, t in enumerate(tokens) if t in stop_ids), None)
+        text = tokenizer.decode(tokens if stop is None else tokens[:stop], skip_special_tokens=True)
+        replies.append((text, "length" if stop is None else "stop"))
+    return replies
+
+
 @dataclass
 class ScoringBatch:
     """One view's prompts with the shared responses appended, right-padded, and where the response tokens sit."""

@@ -25,54 +25,15 @@ HARNESS_VERSION = "0.2"
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def resolve_model(reference: str) -> tuple[str, str]:
-    """`PAIR:teacher`, `PAIR:student` or a folder: (location, family)."""
-    from dopd_vl.models import load_pair_spec, model_locations, resolve_location
-
-    if ":" in reference and not Path(reference).exists():
-        pair_name, role = reference.rsplit(":", 1)
-        if role not in ("teacher", "student"):
-            raise EvalError(f"--model {reference}: write PAIR:teacher, PAIR:student or a model folder")
-        spec = load_pair_spec(pair_name)
-        location = dict(zip(("teacher", "student"), model_locations(spec)))[role]
-        return resolve_location(location, role, spec)[0], spec.family
-    folder = Path(reference).expanduser()
-    config_path = folder / "config.json"
-    if not config_path.is_file():
-        raise EvalError(f"--model {reference}: not a model folder (no config.json) and not PAIR:teacher/student")
-    model_type = json.loads(config_path.read_text()).get("model_type", "")
-    return str(folder), "qwen3-vl" if "vl" in model_type else "qwen3"
-
-
-def load_model(location: str, family: str, device: str):
-    import torch
-    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
-
-    auto = AutoModelForImageTextToText if family == "qwen3-vl" else AutoModelForCausalLM
-    processor = (AutoProcessor if family == "qwen3-vl" else AutoTokenizer).from_pretrained(location)
-    model = auto.from_pretrained(location, dtype=torch.float32 if device == "cpu" else torch.bfloat16).to(device)
-    return model.eval(), processor
-
-
 def generate(model, processor, docs: list[Doc], batch_size: int, max_new_tokens: int, progress) -> list[str]:
     """Greedy responses, batched with left padding, vision tokens suppressed, stopping at the end of the turn."""
-    import torch
+    from dopd_vl.rollout import generate_replies
 
-    from dopd_vl.models import vision_special_token_ids
-    from dopd_vl.rollout import encode_prompts
-
-    tokenizer = getattr(processor, "tokenizer", processor)
-    stop = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
     responses = []
     for start in range(0, len(docs), batch_size):
         batch = docs[start:start + batch_size]
-        inputs = {k: v.to(model.device) for k, v in encode_prompts(processor, [d.messages for d in batch]).items()}
-        with torch.no_grad():
-            output = model.generate(**inputs, do_sample=False, max_new_tokens=max_new_tokens, eos_token_id=stop,
-                                    pad_token_id=tokenizer.pad_token_id,
-                                    suppress_tokens=vision_special_token_ids(tokenizer))
-        new_tokens = output[:, inputs["input_ids"].shape[1]:]
-        responses += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        responses += [text for text, _ in generate_replies(model, processor, [d.messages for d in batch],
+                                                           max_new_tokens)]
         progress.update(len(batch))
     return responses
 
@@ -137,7 +98,13 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
     data_dir = Path(data_dir)
     docs = {name: BENCHMARKS[name].load(data_dir, limit) for name in benchmarks}  # all data found before the model
     torch.manual_seed(seed)
-    location, family = resolve_model(model)
+    from dopd_vl.errors import DopdError
+    from dopd_vl.models import load_model, resolve_model
+
+    try:
+        location, family = resolve_model(model)
+    except DopdError as error:
+        raise EvalError(f"--model {model}: {error}") from None
     network, processor = load_model(location, family, device)
     output.mkdir(parents=True, exist_ok=True)
     results = {"config": {"model": model, "model_location": location, "model_hash": model_digest(location),
