@@ -13,8 +13,9 @@ source as JSON strings, because their shape differs between sources and Arrow ne
 
 `render_messages` turns a record into Qwen chat messages for the `student` view (question and images, nothing from
 `privileged`) or the `privileged` view (the same plus the privileged block: boxes as Qwen3-VL grounding JSON on the
-0-1000 scale, annotation sections, numbered hints). `check_no_leakage` proves a student prompt carries no privileged
-value. Nothing here imports the data builders or the CLI.
+0-1000 scale, annotation sections, numbered hints; as the build's options ask, the boxes drawn on the first image,
+and each box's region as an extra image). `check_no_leakage` proves a student prompt carries no privileged value.
+Nothing here imports the data builders or the CLI.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ PRIVILEGED_HEADER = "Privileged information (not visible to the student):"
 BOXES_HEADER = "Objects in the image:"
 ANNOTATIONS_HEADER = "Annotations:"
 HINTS_HEADER = "Hints:"
+
+# Crops (`render_messages(..., crops=True)`): each box's region of the first image as an extra image, padded with a
+# mid grey (about 0 after Qwen3-VL's normalisation, mean 0.5 and std 0.5) to what Qwen3-VL's `smart_resize` accepts:
+# sides of at least one merged patch (patch 16 x spatial merge 2 = 32 pixels; a thinner side rounds to 0 patches)
+# and an aspect ratio of at most 200 (it raises beyond).
+CROP_MIN_SIDE = 32
+CROP_MAX_ASPECT_RATIO = 200
+CROP_PAD_COLOR = (128, 128, 128)
 
 # A hint or annotation line shorter than this many words is not checked for leakage: "red" or "2 cubes" can be in
 # a question legitimately; a whole hint sentence or a rendered annotation line cannot.
@@ -343,14 +352,23 @@ def _annotation_values(annotations: dict):
             yield f"privileged.annotations.{section}", value
 
 
-def privileged_block(record: Record, image_root=None, boxes_as_text: bool = True) -> str:
-    """The text the privileged view adds after the question ('' when the record has no privileged input)."""
+def crop_line(image_number: int, label: str) -> str:
+    """The privileged block's line that says which extra image is the crop of which box (images counted from 1)."""
+    return f"Image {image_number}: crop of {' '.join(label.split())}"
+
+
+def privileged_block(record: Record, image_root=None, boxes_as_text: bool = True, crops: bool = False) -> str:
+    """The text the privileged view adds after the question ('' when the record has no privileged input). With
+    `crops`, one `crop_line` per box follows the boxes: the crops come after the record's own images, in box order."""
     privileged = record.privileged
     parts = []
+    if privileged.boxes and (boxes_as_text or crops):
+        parts.append(BOXES_HEADER)
     if privileged.boxes and boxes_as_text:
         size = _first_image_size(record, image_root)
-        parts.append(BOXES_HEADER)
         parts.extend(box_json(b.label, b.bbox_xyxy_px, size) for b in privileged.boxes)
+    if privileged.boxes and crops:
+        parts.extend(crop_line(len(record.images) + i, b.label) for i, b in enumerate(privileged.boxes, 1))
     if privileged.annotations:
         parts.append(ANNOTATIONS_HEADER)
         parts.extend(annotation_lines(privileged.annotations))
@@ -386,24 +404,62 @@ def draw_overlay(path: str, boxes: tuple[Box, ...]):
     return image
 
 
+def crop_pixels(bbox_xyxy_px, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A pixel box rounded outward to whole pixels and clipped to an image of `size` (width, height)."""
+    width, height = size
+    x1, y1, x2, y2 = bbox_xyxy_px
+    return (min(width, max(0, math.floor(x1))), min(height, max(0, math.floor(y1))),
+            min(width, max(0, math.ceil(x2))), min(height, max(0, math.ceil(y2))))
+
+
+def pad_for_processor(image):
+    """`image` centred on a mid-grey canvas just large enough for Qwen3-VL's `smart_resize`: each side at least
+    CROP_MIN_SIDE and at least 1/CROP_MAX_ASPECT_RATIO of the other (padding, never stretching)."""
+    from PIL import Image
+
+    width, height = image.size
+    padded_width = max(width, CROP_MIN_SIDE, math.ceil(height / CROP_MAX_ASPECT_RATIO))
+    padded_height = max(height, CROP_MIN_SIDE, math.ceil(width / CROP_MAX_ASPECT_RATIO))
+    if (padded_width, padded_height) == (width, height):
+        return image
+    canvas = Image.new("RGB", (padded_width, padded_height), CROP_PAD_COLOR)
+    if width and height:
+        canvas.paste(image, ((padded_width - width) // 2, (padded_height - height) // 2))
+    return canvas
+
+
+def crop_boxes(path: str, boxes: tuple[Box, ...]) -> list:
+    """Each box's region of the image, in box order (PIL images, padded by `pad_for_processor` when small)."""
+    from PIL import Image
+
+    with Image.open(path) as source:
+        image = source.convert("RGB")
+    return [pad_for_processor(image.crop(crop_pixels(box.bbox_xyxy_px, image.size))) for box in boxes]
+
+
 def render_messages(record: Record, view: str, image_root=None, overlay: bool = False,
-                    boxes_as_text: bool = True) -> list[dict]:
+                    boxes_as_text: bool = True, crops: bool = False) -> list[dict]:
     """Qwen chat messages for one view of a record.
 
-    `student`: the question and the images, nothing from `privileged`. `privileged`: the same plus the privileged
-    block after the question. With `overlay`, the privileged view's first image is a PIL copy with the boxes drawn;
-    `boxes_as_text=False` leaves the boxes out of the text (overlay only). Text-only records give the content as a
-    plain string; otherwise content is a list of image parts (absolute paths) followed by one text part."""
+    `student`: the question and the images, nothing from `privileged` (the other keywords change nothing there).
+    `privileged`: the same plus the privileged block after the question. With `overlay`, the privileged view's first
+    image is a PIL copy with the boxes drawn; `boxes_as_text=False` leaves the boxes' coordinates out of the text
+    (overlay or crops only). With `crops`, each box's region of the first image follows the record's own images
+    (`crop_boxes`), and the block says which image is which box. Text-only records give the content as a plain
+    string; otherwise content is a list of image parts (absolute paths or PIL images) followed by one text part."""
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
     text = record.question
     images: list = [resolve_image(path, image_root) for path in record.images]
     if view == "privileged":
-        block = privileged_block(record, image_root, boxes_as_text=boxes_as_text)
+        block = privileged_block(record, image_root, boxes_as_text=boxes_as_text, crops=crops)
         if block:
             text = f"{text}\n\n{block}"
-        if overlay and record.privileged.boxes:
-            images[0] = draw_overlay(images[0], record.privileged.boxes)
+        boxes = record.privileged.boxes
+        if crops and boxes:
+            images += crop_boxes(images[0], boxes)  # from the file, so an overlay's drawing is not in the crops
+        if overlay and boxes:
+            images[0] = draw_overlay(images[0], boxes)
     if not images:
         return [{"role": "user", "content": text}]
     content = [{"type": "image", "image": image} for image in images]
@@ -446,9 +502,9 @@ def _contains_box(numbers: list[float], box: tuple, tolerance: float) -> bool:
 
 def check_no_leakage(record: Record, student_messages: list[dict]) -> None:
     """Raise LeakageError if the student messages contain a privileged value of the record: the privileged block,
-    an overlay image, a box (its pixel or 0-1000 coordinates as four consecutive numbers), a hint sentence or an
-    annotation line (hints and lines of at least LEAK_MIN_WORDS words; shorter values such as a colour name can be
-    in a question legitimately)."""
+    an image made from the boxes (an overlay or a crop: any image that is not a path), a box (its pixel or 0-1000
+    coordinates as four consecutive numbers), a hint sentence or an annotation line (hints and lines of at least
+    LEAK_MIN_WORDS words; shorter values such as a colour name can be in a question legitimately)."""
     texts, images = _message_texts_and_images(student_messages)
     text = "\n".join(texts)
 
@@ -465,7 +521,8 @@ def check_no_leakage(record: Record, student_messages: list[dict]) -> None:
         leak("privileged", "the privileged block")
     for i, image in enumerate(images):
         if not isinstance(image, (str, os.PathLike)):
-            leak("privileged.boxes", f"an overlay image (image {i} is a {type(image).__name__}, not a path)")
+            leak("privileged.boxes", f"an image made from the boxes, an overlay or a crop (image {i} is a "
+                 f"{type(image).__name__}, not a path)")
     privileged = record.privileged
     if privileged.boxes:
         numbers = [float(n) for n in _NUMBER.findall(text)]
@@ -524,10 +581,12 @@ def image_root_of(folder: str | os.PathLike, manifest: dict) -> Path:
 
 
 def render_options(folder: str | os.PathLike) -> dict:
-    """The `render_messages` keywords that a build's `--render` asks for: text (boxes as JSON), overlay (boxes drawn
-    on a copy of the image) or both."""
-    render = (read_manifest(folder).get("options") or {}).get("render") or "text"
-    return {"overlay": render in ("overlay", "both"), "boxes_as_text": render in ("text", "both")}
+    """The `render_messages` keywords of a build's privileged view: its `--render` (text: boxes as JSON, overlay:
+    boxes drawn on a copy of the image, or both) and, for `--privileged crops`, each box's region as an extra image."""
+    options = read_manifest(folder).get("options") or {}
+    render = options.get("render") or "text"
+    return {"overlay": render in ("overlay", "both"), "boxes_as_text": render in ("text", "both"),
+            "crops": options.get("privileged") == "crops"}
 
 
 def load_records(folder: str | os.PathLike, image_root: str | os.PathLike | None = None) -> list[Record]:
