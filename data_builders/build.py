@@ -51,6 +51,7 @@ class Reject:
     field: str
     reason: str
     message: str
+    details: dict = field(default_factory=dict, hash=False)  # e.g. a generated item's raw text, a judge's score
 
     @classmethod
     def from_error(cls, error: RecordError | LeakageError, where: str = "") -> "Reject":
@@ -58,7 +59,7 @@ class Reject:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "where": self.where, "field": self.field, "reason": self.reason,
-                "message": self.message}
+                "message": self.message, **self.details}
 
 
 @dataclass
@@ -77,6 +78,7 @@ class BuildResult:
     kept: int
     rejected: Counter
     seconds: float
+    details: dict = field(default_factory=dict, hash=False)  # the Source's details (format, generation summary)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -263,6 +265,7 @@ def run_build(task: str, make_source: Callable[[Path], Source], out: Path, optio
     if out.exists() and not overwrite:
         raise BuildError(f"{out} already exists; choose another --out, or pass --overwrite to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out)
     work = out.parent / f".{out.name}.partial-{os.getpid()}"
     rows_folder = out.parent / f".{out.name}.rows-{os.getpid()}"
     for folder in (work, rows_folder):
@@ -332,7 +335,19 @@ def run_build(task: str, make_source: Callable[[Path], Source], out: Path, optio
         raise
     finally:
         shutil.rmtree(rows_folder, ignore_errors=True)
-    return BuildResult(out=out, kept=writer.count, rejected=reasons, seconds=seconds)
+    return BuildResult(out=out, kept=writer.count, rejected=reasons, seconds=seconds, details=source.details)
+
+
+def remove_stale_partials(out: Path) -> None:
+    """Remove the work folders that builds of `out` killed without cleanup (SIGKILL, power loss) left behind: those
+    whose process no longer runs."""
+    for folder in out.parent.glob(f".{out.name}.partial-*"):
+        try:
+            os.kill(int(folder.name.rsplit("-", 1)[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue
 
 
 def save_dataset(rows_file: Path, folder: Path) -> None:
@@ -382,5 +397,17 @@ def format_summary(result: BuildResult) -> str:
     rejected = sum(result.rejected.values())
     reasons = ", ".join(f"{reason} {count}" for reason, count in result.rejected.most_common())
     rate = (result.kept + rejected) / max(result.seconds, 1e-9)
-    return (f"wrote {result.kept} records to {result.out} in {result.seconds:.1f} s ({rate:.0f} records/s); "
-            f"rejected {rejected}" + (f" ({reasons}; see {result.out / REJECTS})" if rejected else ""))
+    summary = (f"wrote {result.kept} records to {result.out} in {result.seconds:.1f} s ({rate:.0f} records/s); "
+               f"rejected {rejected}" + (f" ({reasons}; see {result.out / REJECTS})" if rejected else ""))
+    generation = result.details.get("generation")
+    if generation:
+        requests = generation["requests"]
+        summary += (f"\n{generation['kind']} written by {generation['generator']} ({generation['prompt_version']}): "
+                    f"{requests['generate']['sent']} requests sent, {requests['generate']['cached']} replies from the "
+                    f"cache, {generation['seconds']:.1f} s")
+        if generation["judge"]:
+            scores = ", ".join(f"{score}: {count}" for score, count in generation["judge_scores"].items())
+            summary += (f"\nrecheck by {generation['judge']} ({generation['judge_prompt_version']}): "
+                        f"{requests['judge']['sent']} requests sent, {requests['judge']['cached']} from the cache; "
+                        f"judge scores: {scores or 'none'} (kept: {generation['min_score']} and above)")
+    return summary

@@ -103,21 +103,17 @@ def cmd_config(args, overrides: list[str]) -> None:
 
 
 def cmd_build_data(args) -> None:
+    from dataclasses import fields
     from pathlib import Path
 
     from data_builders.build import format_summary
     from data_builders.tasks import BuildOptions, build_data
 
-    def path(value):
-        return Path(value).expanduser() if value is not None else None
-
-    options = BuildOptions(
-        task=args.task, out=path(args.out), source=path(args.source), images=path(args.images),
-        annotations=path(args.annotations), format=args.format, render=args.render, split=args.split,
-        limit=args.limit, strict=args.strict, hints_file=path(args.hints_file), privileged=args.privileged,
-        box_format=args.box_format, box_units=args.box_units,
-        max_privileged_tokens=args.max_privileged_tokens or None, seed=args.seed, overwrite=args.overwrite)
-    print(format_summary(build_data(options)))
+    values = {f.name: getattr(args, f.name) for f in fields(BuildOptions)}
+    for name in ("out", "source", "images", "annotations", "hints_file"):
+        values[name] = Path(values[name]).expanduser() if values[name] is not None else None
+    values["max_privileged_tokens"] = values["max_privileged_tokens"] or None
+    print(format_summary(build_data(BuildOptions(**values))))
 
 
 def cmd_train(args, overrides: list[str]) -> None:
@@ -209,6 +205,8 @@ class CommandListFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from data_builders.tasks import TASKS
+
     parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION, formatter_class=CommandListFormatter)
     parser.add_argument("--version", action="version", version=f"dopd-vl {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -319,10 +317,21 @@ def build_parser() -> argparse.ArgumentParser:
                     "               (question_answers.json + scene_graphs.json), CLEVR (questions + scenes.json),\n"
                     "               ChartQA (*_human.json with tables/ and annotations/ beside it), DocVQA\n"
                     "               (val_v1.0.json with ocr_results/ beside it)\n"
-                    "  hints        GSM8K, MATH / MATH-500, NuminaMath-CoT, OpenR1-Math (.jsonl, .json, .parquet)\n"
+                    "  hints        GSM8K, MATH / MATH-500, NuminaMath-CoT, OpenR1-Math (.jsonl, .json, .parquet): hints\n"
+                    "               derived from the solutions; with --generator, written by a model for these or\n"
+                    "               the RL sets: verl / EasyR1 Parquet (DAPO-Math-17K, Skywork-OR1), ViRL39K,\n"
+                    "               RaR-Science-20K (--format verl|virl39k|rar|skywork-or1, detected when left out)\n"
+                    "  boxes        image records of the RL sets with query-related boxes written by --generator\n"
                     "  shapes       generated: coloured shapes; location, colour and count questions (no --source)\n"
-                    "  arith        generated: multi-step arithmetic word problems (no --source)")
-    data.add_argument("--task", required=True, choices=["grounding", "annotations", "hints", "shapes", "arith"],
+                    "  arith        generated: multi-step arithmetic word problems (no --source)\n\n"
+                    "Privileged input from a model (--generator, tasks hints and boxes): a local model or an\n"
+                    "OpenAI-compatible endpoint writes each item from a versioned prompt (configs/prompts/); rule\n"
+                    "checks reject items that state the answer, execute computations, have too few or too many\n"
+                    "hints, or boxes that do not parse, lie outside the image, are degenerate, unlabelled or\n"
+                    "repeated; --recheck has a judge grade each kept item 1-5. Every reply is cached in\n"
+                    "OUT.cache/generations.jsonl as it arrives: rerun the same command after a crash and nothing\n"
+                    "cached is asked again.")
+    data.add_argument("--task", required=True, choices=list(TASKS),
                       help="which builder to run (see above)")
     data.add_argument("--out", required=True, help="output folder; must not exist unless --overwrite")
     data.add_argument("--source", help="the source file: refs(unc).p, a .parquet/.jsonl/.json file (required for "
@@ -334,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "--source), DocVQA OCR folder (default: ocr_results/ beside --source)")
     data.add_argument("--format", help="source format, detected from the file when left out: grounding "
                                        "refcoco|hf-refcoco|generic, annotations gqa|vg|clevr|chartqa|docvqa, hints "
-                                       "gsm8k|math")
+                                       "gsm8k|math|verl|virl39k|rar|skywork-or1, boxes verl|virl39k")
     data.add_argument("--render", choices=["text", "overlay", "both"], default="text",
                       help="how the privileged prompt shows boxes: as Qwen3-VL JSON text, drawn on a copy of the "
                            "image, or both (recorded in the manifest for training; default: text)")
@@ -347,9 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="stop at the first rejected record with a non-zero exit, writing nothing")
     data.add_argument("--hints-file", help="JSONL of {id, hints: [str]} written by a stronger model; replaces the "
                                            "hints derived from the solutions (hints task)")
-    data.add_argument("--privileged", choices=["boxes", "annotations", "hints", "answer", "none"],
-                      help="privileged input: the task's own (default: boxes for grounding and shapes, annotations "
-                           "for annotations, hints for hints and arith), or the ablations 'answer' (the final "
+    data.add_argument("--privileged", choices=["boxes", "annotations", "hints", "crops", "rubric", "answer", "none"],
+                      help="privileged input: the task's own (default: boxes for grounding, boxes and shapes, "
+                           "annotations for annotations, hints for hints and arith); 'crops' (tasks with boxes: the "
+                           "privileged prompt also carries each box's region as an extra image, as Vision-OPD); "
+                           "'rubric' (RaR-Science-20K's rubric as annotations); the ablations 'answer' (the final "
                            "answer as the only hint) and 'none'")
     data.add_argument("--box-format", choices=["xyxy", "xywh"], default="xyxy",
                       help="generic grounding JSONL: boxes as x1,y1,x2,y2 or x,y,width,height (default: xyxy)")
@@ -362,6 +373,35 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=0, help="seed of the synthetic generators (default: 0)")
     data.add_argument("--overwrite", action="store_true",
                       help="replace an existing --out folder (only once the new build is complete)")
+    model = data.add_argument_group("privileged input from a model (--task hints | boxes)")
+    model.add_argument("--generator", help="who writes the hints or boxes: a model folder, a hub id, PAIR:teacher / "
+                                           "PAIR:student (e.g. 8b-2b:teacher), or an OpenAI-compatible endpoint "
+                                           "http://HOST:PORT/v1 (vLLM, SGLang, a hosted API)")
+    model.add_argument("--generator-model", help="the endpoint's model name (default: the one model it serves)")
+    model.add_argument("--api-key-env", default="OPENAI_API_KEY",
+                       help="environment variable holding the endpoint's API key (default: OPENAI_API_KEY; unset: "
+                            "no key, as a local vLLM server expects)")
+    model.add_argument("--concurrency", type=int, default=8, help="endpoint requests in flight (default: 8)")
+    model.add_argument("--max-retries", type=int, default=5,
+                       help="retries of a request after 429, 5xx, a timeout or a malformed reply, with exponential "
+                            "backoff (default: 5); 401 / 403 / 404 stop the build at once")
+    model.add_argument("--request-timeout", type=float, default=600.0,
+                       help="seconds to wait for one endpoint reply (default: 600)")
+    model.add_argument("--temperature", type=float, default=0.0,
+                       help="sampling temperature of the generator; 0 is greedy, the same data set every time "
+                            "(default: 0)")
+    model.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling of the generator (default: 1)")
+    model.add_argument("--max-new-tokens", type=int,
+                       help="reply budget of the generator (default: the prompt's own, 512 for hints and boxes); "
+                            "a reply cut at it is rejected as cut_at_limit")
+    model.add_argument("--batch-size", type=int, default=8, help="local generator: prompts per batch (default: 8)")
+    model.add_argument("--device", default="cpu", help="local generator: cpu, cuda, cuda:1, ... (default: cpu)")
+    model.add_argument("--recheck", action="store_true",
+                       help="the paper's second pass: a judge grades every item that passed the rule checks on a "
+                            "1-5 rubric (helpful, correct, no answer); items under --min-score are rejected")
+    model.add_argument("--judge", help="the judge's model or endpoint, as --generator (default: the generator)")
+    model.add_argument("--judge-model", help="the judge endpoint's model name (default: --generator-model)")
+    model.add_argument("--min-score", type=int, default=4, help="lowest judge score kept (default: 4)")
     return parser
 
 

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 
 import torch
 
-VARIANTS = ("none", "own", "answer")  # no privileged input, the task's own (hints, boxes), the final answer only
+# no privileged input, the task's own (hints, boxes), the final answer only; and `write`: the record's own privileged
+# input as the answer to the generation prompt of `dopd-vl build-data --generator` (configs/prompts/), so a tiny
+# teacher can write hints or boxes for a build as a real model would (poorly: the rule checks reject most of it)
+VARIANTS = ("none", "own", "answer", "write")
 
 
 @dataclass(frozen=True)
@@ -79,17 +82,30 @@ def solution_of(record) -> str:
     return solution
 
 
-def sft_batch(processor, records, render: dict):
-    """Prompts (privileged view, non-thinking template) with their solutions appended: a `ScoringBatch` whose
-    response tokens are the solution and the end-of-turn token."""
+def sft_example(record, variant: str, render: dict) -> tuple[list[dict], str]:
+    """(prompt messages, target text) of one record in one variant: the privileged view and the worked solution, or
+    for `write` the generation prompt of the record's own kind of privileged input and that input as its answer."""
     from dopd_vl.records import render_messages
+
+    if variant != "write":
+        return render_messages(privileged_variant(record, variant), "privileged", **render), solution_of(record)
+    from data_builders.generate import item_text, load_prompt, prompt_messages
+
+    kind = "hints" if record.privileged.hints else "boxes"
+    plain = privileged_variant(record, "none")
+    return prompt_messages(plain, load_prompt(kind), None), item_text(record, kind)
+
+
+def sft_batch(processor, examples: list[tuple[list[dict], str]]):
+    """Prompts (non-thinking template) with their targets appended: a `ScoringBatch` whose response tokens are the
+    target and the end-of-turn token."""
     from dopd_vl.rollout import Rollouts, encode_prompts, scoring_batch
 
     tokenizer = getattr(processor, "tokenizer", processor)
     end_of_turn = tokenizer.convert_tokens_to_ids("<|im_end|>")
-    prompts = encode_prompts(processor, [render_messages(r, "privileged", **render) for r in records])
-    responses = [tokenizer(solution_of(r), add_special_tokens=False).input_ids + [end_of_turn] for r in records]
-    return scoring_batch(prompts, Rollouts(responses, prompts=len(records), per_prompt=1), tokenizer.pad_token_id)
+    prompts = encode_prompts(processor, [messages for messages, _ in examples])
+    responses = [tokenizer(target, add_special_tokens=False).input_ids + [end_of_turn] for _, target in examples]
+    return scoring_batch(prompts, Rollouts(responses, prompts=len(examples), per_prompt=1), tokenizer.pad_token_id)
 
 
 def sft_loss(model, batch) -> torch.Tensor:
@@ -112,11 +128,11 @@ def train_sft(model, processor, records, recipe: SFTRecipe, render: dict | None 
     model.train()
     losses, started = [], time.perf_counter()
     for step in range(recipe.steps):
-        chosen = [privileged_variant(r, sampler.choices(variants, weights)[0])
+        chosen = [sft_example(r, sampler.choices(variants, weights)[0], render)
                   for r in sampler.sample(records, min(recipe.batch_size, len(records)))]
         for group in optimizer.param_groups:
             group["lr"] = learning_rate_at(step, recipe)
-        loss = sft_loss(model, sft_batch(processor, chosen, render))
+        loss = sft_loss(model, sft_batch(processor, chosen))
         loss.backward()
         if recipe.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.max_grad_norm)

@@ -132,7 +132,7 @@ def test_lab_errors_exit_2_without_traceback(capsys):
 
 def test_sft_pieces(tiny_text_pair):
     from data_builders.synthetic import arith_records
-    from dopd_vl.sft import SFTRecipe, learning_rate_at, privileged_variant, sft_batch
+    from dopd_vl.sft import SFTRecipe, learning_rate_at, privileged_variant, sft_batch, sft_example
 
     recipe = SFTRecipe(steps=100, learning_rate=1e-3, warmup_steps=10, min_learning_rate_ratio=0.1)
     assert learning_rate_at(0, recipe) == pytest.approx(1e-4) and learning_rate_at(9, recipe) == pytest.approx(1e-3)
@@ -146,10 +146,17 @@ def test_sft_pieces(tiny_text_pair):
     assert privileged_variant(records[0], "none").privileged.is_empty()
     assert privileged_variant(records[0], "own") is records[0]
     tokenizer = tiny_text_pair.tokenizer
-    batch = sft_batch(tiny_text_pair.processor, records, {})
+    batch = sft_batch(tiny_text_pair.processor, [sft_example(r, "own", {}) for r in records])
     for row, record in enumerate(records):  # the trained tokens: the solution, then the end of the turn
         tokens = batch.token_ids_N[batch.rows_N == row].tolist()
         assert tokenizer.decode(tokens) == record.source["solution"] + "<|im_end|>"
         prompt = tokenizer.decode(batch.inputs["input_ids"][row][: batch.positions_N[batch.rows_N == row][0] + 1])
         assert "Hints:" in prompt and prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
+    # `write`: the build-data generation prompt (question and answer, no hints), the numbered hints as the target
+    batch = sft_batch(tiny_text_pair.processor, [sft_example(records[0], "write", {})])
+    target = tokenizer.decode(batch.token_ids_N.tolist())
+    assert target == "\n".join(f"{i}. {h}" for i, h in enumerate(records[0].privileged.hints, 1)) + "<|im_end|>"
+    prompt = tokenizer.decode(batch.inputs["input_ids"][0][: batch.positions_N[0] + 1])
+    assert "Write between 2 and 6 numbered hints" in prompt and records[0].question in prompt
+    assert "Hints:" not in prompt and records[0].privileged.hints[0] not in prompt
     assert re.search(r"The answer is \d\.$", records[0].source["solution"])
