@@ -444,7 +444,8 @@ def accept_reply(record: Record, reply: Reply, settings: GenerationSettings, ima
     """The record with the generated item, or the Reject naming the first check the reply fails."""
     if reply.finish_reason == "length":
         return reject(record, settings.kind, "cut_at_limit", "the reply stopped at the generation limit "
-                      "(finish_reason 'length'); raise --max-new-tokens", raw=reply.text)
+                      "(finish_reason 'length'): raise --max-new-tokens if replies are long, or the model loops",
+                      raw=reply.text)
     try:
         if settings.kind == "hints":
             hints = check_hints(reply.text, record.answer, record.question, settings.max_privileged_tokens)
