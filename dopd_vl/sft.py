@@ -128,11 +128,17 @@ def train_sft(model, processor, records, recipe: SFTRecipe, render: dict | None 
     model.train()
     losses, started = [], time.perf_counter()
     for step in range(recipe.steps):
-        chosen = [sft_example(r, sampler.choices(variants, weights)[0], render)
-                  for r in sampler.sample(records, min(recipe.batch_size, len(records)))]
+        drawn = [(sampler.choices(variants, weights)[0], r)
+                 for r in sampler.sample(records, min(recipe.batch_size, len(records)))]
         for group in optimizer.param_groups:
             group["lr"] = learning_rate_at(step, recipe)
-        loss = sft_loss(model, sft_batch(processor, chosen))
+        # `write` prompts are several times longer than the others: padded into one batch, they would set its length
+        # for every row, so each kind is its own batch and the loss is their token-weighted mean (the same mean)
+        batches = [sft_batch(processor, examples) for examples in (
+            [sft_example(r, v, render) for v, r in drawn if (v == "write") == writing] for writing in (False, True))
+            if examples]
+        tokens = sum(batch.token_ids_N.numel() for batch in batches)
+        loss = sum(sft_loss(model, batch) * (batch.token_ids_N.numel() / tokens) for batch in batches)
         loss.backward()
         if recipe.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.max_grad_norm)
