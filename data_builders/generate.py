@@ -42,10 +42,10 @@ from typing import Callable, Iterable, Iterator
 
 import yaml
 
-from data_builders.build import Reject, Source, where_of
+from data_builders.build import Reject, Source, check_images, where_of
 from data_builders.checks import CheckFailed, check_boxes, check_hints, judge_score
 from dopd_vl.errors import DopdError
-from dopd_vl.records import Privileged, Record, box_json, image_size, resolve_image
+from dopd_vl.records import Privileged, Record, RecordError, box_json, image_size, resolve_image
 
 KINDS = ("hints", "boxes")
 JSON_CONTENT = {"headers": {"Content-Type": "application/json"}}
@@ -521,6 +521,12 @@ def run_stage(stage: str, items: Iterable, settings: GenerationSettings, cache: 
                                          "no image (use --task hints for text records)")
             rejected["no_image"] += 1
             continue
+        try:
+            check_images(record, image_root)  # a missing or unreadable image is rejected before any request
+        except RecordError as error:
+            outcomes[record.id] = Reject.from_error(error, where_of(record))
+            rejected[error.reason] += 1
+            continue
         item = item_text(record, settings.kind, image_root) if judging else ""
         key = cache_key(stage, record, generator.name, template, sampling, item)
         by_key[key] = record
@@ -570,6 +576,11 @@ def run_stage(stage: str, items: Iterable, settings: GenerationSettings, cache: 
                 rejected[result.reason] += 1
             bar.update()
             bar.set_postfix(kept=kept, rejected=sum(rejected.values()), refresh=False)
+    for key, record in by_key.items():  # a worker that died (killed, out of memory) left these without a reply
+        if record.id not in outcomes:
+            outcomes[record.id] = reject(record, settings.kind, "request_failed", f"no reply from {generator.name} "
+                                         f"(its worker stopped); run the same command again to retry")
+            rejected["request_failed"] += 1
     stats["kept"] = kept
     stats["rejected_by_reason"] = dict(Counter(stats["rejected_by_reason"]) + rejected)
     if judging:

@@ -296,3 +296,21 @@ def test_tiny_teacher_writes_boxes_for_image_records(tmp_path):
                                        for b in record.privileged.boxes]), size)
     assert set(result.rejected) <= KNOWN
     assert all(line["raw"] is not None for line in rejects_of(out).values())
+
+
+def test_a_record_whose_image_is_missing_is_rejected_before_any_request(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"prompt": [{"role": "user", "content": f"<image>Problem case {case}: where is the clip?"}],
+             "images": [image], "reward_model": {"ground_truth": "left"}, "extra_info": {"index": index},
+             "data_source": "test", "ability": "vqa"}
+            for index, (case, image) in enumerate([("good", {"bytes": png(64, 64, "red"), "path": None}),
+                                                   ("gone", {"bytes": None, "path": "nowhere.png"})])]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "vqa.parquet")
+    with ChatServer(reply=lambda request: '[{"bbox_2d": [0, 0, 500, 500], "label": "clip"}]') as server:
+        result = build_data(options(tmp_path / "vqa.parquet", tmp_path / "boxes", server.url, task="boxes"),
+                            show_progress=False)
+        assert [case_of(r.text) for r in server.records] == ["good"]
+    assert result.kept == 1 and dict(result.rejected) == {"missing_image": 1}
+    assert rejects_of(tmp_path / "boxes")["vqa-1"]["field"] == "images[0]"
