@@ -139,16 +139,13 @@ def detect_source_format(path: Path) -> str:
 def reader_source(options: BuildOptions):
     """The reader of `options.format`: GSM8K / MATH rows with hints derived from their solutions, or RL rows with
     no privileged input (or RaR's rubric, when asked)."""
+    if options.privileged == "rubric" and options.format != "rar":
+        raise BuildError(f"--privileged rubric reads RaR-Science-20K's rubrics; {options.source} is {options.format}")
     if options.format in RL_FORMATS:
         if options.privileged not in ("none", "rubric") and options.generator is None:
             raise BuildError(f"{options.source}: {options.format} rows carry no solutions to derive hints from; pass "
                              f"--generator (a model or an endpoint) to write them, or --privileged none")
-        if options.privileged == "rubric" and options.format != "rar":
-            raise BuildError(f"--privileged rubric reads RaR-Science-20K's rubrics; {options.source} is "
-                             f"{options.format}")
         return rl_source(options)
-    if options.privileged == "rubric":
-        raise BuildError(f"--privileged rubric reads RaR-Science-20K's rubrics; {options.source} is {options.format}")
     from data_builders.hints import hints_source
 
     return hints_source(options)
