@@ -68,13 +68,22 @@ TINY_TASKS = {"tiny": "shapes", "tiny-text": "arith"}  # the synthetic task each
 # Measured on the held-out split (docs/lab/report.md has the numbers of the current recipes): the teacher ends well
 # above the student without privileged input, and higher still with it; the student is weak but above chance.
 SFT_DATA_SIZE = 4000  # training records, drawn from the train split of the synthetic task
-# One example in ten teaches the pair to write its task's privileged input for `build-data --generator` (sft.VARIANTS)
-TEXT_VIEWS = (("none", 0.36), ("own", 0.405), ("answer", 0.135), ("write", 0.1))
-VISION_VIEWS = (("none", 0.315), ("own", 0.45), ("answer", 0.135), ("write", 0.1))
+# One example in ten teaches each teacher to write its task's privileged input for `build-data --generator`
+# (sft.VARIANTS), so `tiny:teacher` and `tiny-text:teacher` can stand in for a real generator; the students keep the
+# three variants the lab compares (measured with writing examples for the students too: the arith student did worse
+# with hints than without, 18.4% against 19.6%, and the lab's DOPD fell from 16.6% to 4.2%)
+TEXT_VIEWS = (("none", 0.4), ("own", 0.45), ("answer", 0.15))
+VISION_VIEWS = (("none", 0.35), ("own", 0.5), ("answer", 0.15))
+
+
+def with_writing(views: tuple) -> tuple:
+    return tuple((variant, round(weight * 0.9, 4)) for variant, weight in views) + (("write", 0.1),)
+
+
 SFT_RECIPES = {
-    "tiny-text": {"teacher": dict(steps=300, batch_size=16, learning_rate=1e-3, views=TEXT_VIEWS),
+    "tiny-text": {"teacher": dict(steps=300, batch_size=16, learning_rate=1e-3, views=with_writing(TEXT_VIEWS)),
                   "student": dict(steps=300, batch_size=16, learning_rate=3e-3, views=TEXT_VIEWS)},
-    "tiny": {"teacher": dict(steps=200, batch_size=16, learning_rate=1e-3, views=VISION_VIEWS),
+    "tiny": {"teacher": dict(steps=200, batch_size=16, learning_rate=1e-3, views=with_writing(VISION_VIEWS)),
              "student": dict(steps=200, batch_size=16, learning_rate=1e-3, views=VISION_VIEWS)},
 }
 
