@@ -47,7 +47,6 @@ from data_builders.checks import CheckFailed, check_boxes, check_hints, judge_sc
 from dopd_vl.errors import DopdError
 from dopd_vl.records import Privileged, Record, RecordError, box_json, image_size, resolve_image
 
-KINDS = ("hints", "boxes")
 JSON_CONTENT = {"headers": {"Content-Type": "application/json"}}
 WORKER_SLOTS = 16  # endpoint requests in flight per worker process (see EndpointGenerator.replies)
 CACHE_FILE = "generations.jsonl"
