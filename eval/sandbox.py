@@ -27,7 +27,7 @@ another is bypassed:
    is what stands in for layer 3 where namespaces are unavailable; ``ctypes`` can get around it, which is why it is
    the last layer and not the only one.
 
-What is guaranteed, and tested (tests/test_sandbox.py): a program cannot write outside its folder (read-only
+What is guaranteed, and tested (tests/eval/test_sandbox.py): a program cannot write outside its folder (read-only
 mounts with namespaces; without them the guards stop Python's writes and the separate uid any write to what root
 or another user owns, world-writable folders such as /tmp excepted), cannot open a network connection (no network
 with namespaces; the guards without), cannot fork more processes than the limit, cannot run past its time or

@@ -8,7 +8,7 @@ from eval.base import Doc, EvalError
 from eval.benchmarks import BENCHMARKS
 from eval.benchmarks import video as video_module
 from eval.harness import run_eval
-from eval_fixtures_video import RECORDS, VIDEO_FPS, square_frame, write_vsibench
+from fixtures.video import RECORDS, VIDEO_FPS, square_frame, write_vsibench
 
 VSIBENCH = BENCHMARKS["vsibench"]
 

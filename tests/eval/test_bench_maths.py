@@ -4,7 +4,7 @@ missing and malformed data, and scorers on known right and wrong answers."""
 import threading
 
 import pytest
-from eval_fixtures_text import (AIME25_ROWS, GSM8K_ROWS, MATH500_ROWS, WRITERS, write_ceval, write_ceval_csv,
+from fixtures.text import (AIME25_ROWS, GSM8K_ROWS, MATH500_ROWS, WRITERS, write_ceval, write_ceval_csv,
                                 write_jsonl)
 
 from eval.base import Doc, EvalError

@@ -10,7 +10,7 @@ import types
 from pathlib import Path
 
 import pytest
-from eval_fixtures_logic import (AUTOLOGI_CN, AUTOLOGI_EN, GAP_PARTIAL, GAP_REMAINDER, LIVEBENCH_QUESTIONS,
+from fixtures.logic import (AUTOLOGI_CN, AUTOLOGI_EN, GAP_PARTIAL, GAP_REMAINDER, LIVEBENCH_QUESTIONS,
                                  SUM_QUESTION, SUMMARY_REQUEST, WRITERS, ZEBRA_PUZZLES, write_livebench_category,
                                  write_zebra_parquet)
 

@@ -14,7 +14,7 @@ from eval.benchmarks import BENCHMARKS
 from eval.benchmarks.choice import (LETTER_INSTRUCTION, OPEN_INSTRUCTION, VISION_INSTRUCTION, choice_labels,
                                     open_answer_correct, parse_answer_list)
 from eval.harness import document_hash
-from eval_fixtures_choice import SECRET, WRITERS
+from fixtures.choice import SECRET, WRITERS
 
 COUNTS = {"realworldqa": 4, "mmstar": 3, "mathvision": 4, "mathvision_mini": 2, "dynamath": 30, "logicvista": 5,
           "mmmu": 31, "mmmu_pro_standard": 3, "mmmu_pro_vision": 2}

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from eval_fixtures_grounding import (ANNOTATIONS, COCO_IMAGES, WRITERS, coco_name, refer_ref, write_refcoco,
+from fixtures.grounding import (ANNOTATIONS, COCO_IMAGES, WRITERS, coco_name, refer_ref, write_refcoco,
                                      write_refer)
 
 from eval.base import Doc, EvalError

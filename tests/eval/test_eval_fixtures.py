@@ -1,10 +1,10 @@
-"""Every registered benchmark has a fixture writer, and loads from the folder `tests/eval_fixtures.py` writes."""
+"""Every registered benchmark has a fixture writer, and loads from the folder `tests/eval/fixtures/write_all.py` writes."""
 
 import json
 
 from eval.benchmarks import BENCHMARKS
 from eval.harness import document_hash, printable_prompt
-from eval_fixtures import write_all
+from fixtures.write_all import write_all
 
 
 def test_every_benchmark_loads_from_the_demo_fixtures(tmp_path):

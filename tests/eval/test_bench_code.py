@@ -9,7 +9,7 @@ import time
 import zlib
 
 import pytest
-from eval_fixtures_code import BFCL_RECORDS, LCB_PROBLEMS, encode_private, write_bfcl, write_livecodebench
+from fixtures.code import BFCL_RECORDS, LCB_PROBLEMS, encode_private, write_bfcl, write_livecodebench
 
 from eval.base import Doc, EvalError
 from eval.benchmarks import BENCHMARKS

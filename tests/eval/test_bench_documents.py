@@ -4,7 +4,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from eval_fixtures_grounding import (CHARTQA_ROWS, CHARTQA_SCHEMA, DOCVQA_SCHEMA, docvqa_row, png_bytes, write_chartqa,
+from fixtures.grounding import (CHARTQA_ROWS, CHARTQA_SCHEMA, DOCVQA_SCHEMA, docvqa_row, png_bytes, write_chartqa,
                                      write_docvqa, write_parquet)
 
 from eval.base import Doc, EvalError
