@@ -74,9 +74,10 @@ def _run_case(case, n, h, v, chunk_size):
             teacher_lm_head_VH=teacher_lm_head,
             privileged_student_hidden_NH=privileged_hidden,
         )
-        signals = objectives.token_signals("dopd", batch, options)
-        statistics = objectives.step_statistics("dopd", signals, options)
-        loss, metrics = objectives.compute_objective("dopd", batch, signals, statistics, options)
+        dopd, dopd_options = objectives.resolve_method("dopd", options)
+        signals = objectives.token_signals(dopd, batch, dopd_options)
+        statistics = objectives.step_statistics(signals, dopd_options)
+        loss, metrics = objectives.compute_objective(dopd, batch, signals, statistics, dopd_options)
         loss.backward()
         extra = {k: round(v, 3) for k, v in metrics.items() if k.startswith("fraction/")}
     elif case == "b":

@@ -24,16 +24,19 @@ def main() -> None:
 
     from data_builders.synthetic import build_synthetic
     from eval.harness import run_eval
+    from lab.tiny import resolve_model
 
     data_dir = Path(tempfile.mkdtemp())
     build_synthetic("shapes", data_dir / "shapes", args.samples, seed=0, show_progress=False)
-    run_eval("tiny:student", ["shapes"], data_dir, data_dir / "warm-up", limit=4, batch_size=4, max_new_tokens=4)
+    location = resolve_model("tiny:student")
+    run_eval("tiny:student", ["shapes"], data_dir, data_dir / "warm-up", limit=4, batch_size=4, max_new_tokens=4,
+             location=location)
     rows = []
     for batch_size in (1, 16):
         output = data_dir / f"batch{batch_size}"
         started = time.perf_counter()
         results = run_eval("tiny:student", ["shapes"], data_dir, output, limit=args.samples, batch_size=batch_size,
-                           max_new_tokens=args.max_new_tokens)
+                           max_new_tokens=args.max_new_tokens, location=location)
         seconds = time.perf_counter() - started
         entry = results["results"]["shapes"]
         samples = [json.loads(line) for line in (output / "samples_shapes.jsonl").read_text().splitlines()]

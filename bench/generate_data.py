@@ -63,10 +63,9 @@ def local_seconds(pair: str, n: int) -> float:
     generator itself: the tiny models' hints are rejected so often that a whole build may keep nothing."""
     from data_builders.generate import LocalGenerator, Request, Sampling, load_prompt, prompt_messages
     from dopd_vl.records import Record
-    from dopd_vl.tiny import ensure_tiny_pair
+    from lab.tiny import resolve_model
 
-    ensure_tiny_pair(pair)
-    generator = LocalGenerator(f"{pair}:teacher", Sampling(), batch_size=8)
+    generator = LocalGenerator(resolve_model(f"{pair}:teacher"), Sampling(), batch_size=8)
     template = load_prompt("hints")
     records = [Record(id=str(i), task="math", question=f"Sam has {i + 3} apples and buys 2 more. How many apples "
                       f"does Sam have?", answer=str(i + 5)) for i in range(n)]

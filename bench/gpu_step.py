@@ -124,7 +124,7 @@ def main() -> None:
     from dopd_vl.models import LoadedPair, PairSpec
     from dopd_vl.rollout import HFRolloutEngine, encode_prompts
     from dopd_vl.records import render_messages
-    from dopd_vl.tiny import chat_template
+    from lab.tiny import chat_template
     from dopd_vl.trainer import Run, StudentObjective, train_step
 
     card = torch.cuda.get_device_name() if device == "cuda" else "CPU (smoke run)"

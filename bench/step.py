@@ -90,6 +90,7 @@ def run_ours(case: dict) -> dict:
     torch.set_num_threads(2)
     from dopd_vl.config import load_config
     from dopd_vl.trainer import setup, step_records, train_step
+    from lab.tiny import resolve_config
 
     method, extra = METHODS[case["label"]]
     output = tempfile.mkdtemp(prefix="bench-step-")
@@ -98,7 +99,7 @@ def run_ours(case: dict) -> dict:
         f"prompts_per_step={case['prompts']}", f"rollouts_per_prompt={case['per_prompt']}",
         f"max_new_tokens={case['new_tokens']}", "sample_every=0", "save_steps=0", "data_size=256",
         f"max_steps={case['warmup'] + case['steps']}", *extra])
-    run, _ = setup(config, resume=False)
+    run, _ = setup(resolve_config(config), resume=False)
     if case["fixed_length"]:  # every response exactly max_new_tokens long: the end-of-turn ids are masked until then
         run.engine.sampling = dict(run.engine.sampling, min_new_tokens=config.max_new_tokens)
     generate_seconds = []
@@ -145,12 +146,10 @@ def run_ours(case: dict) -> dict:
 
 def training_set(config) -> list:
     """The built-in synthetic records the trainer uses for `config` (same seed and size, so the same prompts)."""
-    import dopd_vl.trainer as trainer
-    from dopd_vl.tiny import cache_dir
+    from dopd_vl.records import load_records
+    from lab.tiny import resolve_config
 
-    if hasattr(trainer, "training_data"):  # returns (records, render options)
-        return trainer.training_data(config, False, cache_dir())[0]
-    return trainer.training_records(config, False, cache_dir())
+    return load_records(resolve_config(config).data)
 
 
 def run_trl(case: dict) -> dict:
@@ -169,12 +168,13 @@ def run_trl(case: dict) -> dict:
     from dopd_vl.models import load_pair, load_pair_spec, vision_special_token_ids
     from dopd_vl.records import render_messages
     from dopd_vl.trainer import step_records
+    from lab.tiny import resolve_pair
 
     total = case["warmup"] + case["steps"]
     # The same prompts as our run sees at each step (same seed, same data order), each repeated per_prompt times
     # in a row: TRL samples one completion per row.
     config = load_config(overrides=[f"pair={case['pair']}", f"prompts_per_step={case['prompts']}", "data_size=256"])
-    pair = load_pair(load_pair_spec(case["pair"]), dtype="float32")
+    pair = load_pair(resolve_pair(load_pair_spec(case["pair"])), dtype="float32")
     records = training_set(config)
     rows_per_step = case["prompts"] * case["per_prompt"]
     data = [{"prompt": render_messages(r, "student")}

@@ -294,6 +294,10 @@ def _place_image(row: dict, extracted: Path, image_root):
 # generic JSONL: query-related boxes on any VQA data
 # ---------------------------------------------------------------------------------------------------------------
 
+BOX_FORMATS = ("xyxy", "xywh")  # x1, y1, x2, y2 or x, y, width, height
+BOX_UNITS = ("pixels", "relative", "relative1000")  # pixels, 0-1 or 0-1000 of the image size
+
+
 def generic_items(options, source: Path, work: Path) -> Source:
     image_root = Path(options.images) if options.images else source.parent
     stem = source.stem

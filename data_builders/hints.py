@@ -21,7 +21,7 @@ from pathlib import Path
 
 from data_builders.build import Reject, Source, SourceError, choose_privileged
 from data_builders.readers import iter_jsonl, iter_records_file
-from dopd_vl.records import RecordError, record_from_dict
+from dopd_vl.records import RecordError, last_boxed, record_from_dict
 
 CALCULATOR_NOTE = re.compile(r"<<([^<>]*)>>")
 NUMBER = re.compile(r"(?<![\w.])-?\$?\d[\d,]*(?:\.\d+)?%?(?![\w])")
@@ -70,20 +70,6 @@ def gsm8k_hints(question: str, solution: str) -> tuple[list[str], str | None]:
         if re.search(r"[A-Za-z]", line):
             hints.append(line)
     return hints, final_answer
-
-
-def last_boxed(text: str) -> str | None:
-    """The content of the last \\boxed{...} (or \\fbox{...}), braces balanced."""
-    start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
-    if start < 0:
-        return None
-    index = text.index("{", start) + 1
-    depth = 1
-    for position in range(index, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[position], 0)
-        if depth == 0:
-            return text[index:position].strip()
-    return None
 
 
 MATH_SEGMENT = re.compile(r"(\$\$.+?\$\$|\$.+?\$|\\\[.+?\\\]|\\\(.+?\\\))", re.S)

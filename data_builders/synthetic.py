@@ -1,7 +1,7 @@
 """Synthetic tasks that need no download, seeded and deterministic: `shapes` (images of coloured shapes, questions
 on location, colour and count, privileged boxes) and `arith` (multi-step arithmetic word problems, privileged step
-hints with no results and no final answer). The tiny pairs are trained on them (`dopd_vl/sft.py`), the privilege lab
-(`dopd_vl/lab.py`) distils on them, tests and demos use them.
+hints with no results and no final answer). The tiny pairs are trained on them (`lab/sft.py`), the privilege lab
+(`lab/privilege.py`) distils on them, tests and demos use them.
 
 Answers are checkable by a rule: shapes answers are one word or a number, arith answers an integer. Each record's
 `source.solution` is the response the tiny models are trained to write: the answer itself for shapes, the worked

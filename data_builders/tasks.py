@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from data_builders.build import BuildError, BuildResult, SourceError, run_build
+from data_builders.build import PRIVILEGED_KINDS, BuildError, BuildResult, SourceError, run_build
 from data_builders.rl_sets import RL_FORMATS, detect_rl_format, rl_source
 from data_builders.synthetic import SPLITS, SYNTHETIC_TASKS, default_privileged, synthetic_source
 
@@ -20,9 +20,12 @@ TASKS = {
                        "RL sets: verl / EasyR1 Parquet (DAPO-Math-17K, Skywork-OR1), ViRL39K, RaR-Science-20K"),
     "boxes": ("boxes", "image records of the RL sets (verl / EasyR1 Parquet, ViRL39K), boxes written by a model "
                        "(--generator)"),
-    "shapes": ("boxes", "nothing: generated images of coloured shapes"),
-    "arith": ("hints", "nothing: generated multi-step arithmetic word problems"),
+    "shapes": (SYNTHETIC_TASKS["shapes"], "nothing: generated images of coloured shapes"),
+    "arith": (SYNTHETIC_TASKS["arith"], "nothing: generated multi-step arithmetic word problems"),
 }
+# what --privileged may name: a kind of privileged input, `crops` (boxes whose regions the privileged prompt also
+# shows, as Vision-OPD) and `rubric` (RaR-Science-20K's rubric as annotations)
+PRIVILEGED_CHOICES = (*PRIVILEGED_KINDS, "crops", "rubric")
 FORMATS = {
     "grounding": ("refcoco", "hf-refcoco", "generic"),
     "annotations": ("gqa", "vg", "clevr", "chartqa", "docvqa"),

@@ -134,23 +134,28 @@ class LossTerm:
     """``weight_N[n] * divergence(student_n, target_n)``, evaluated only where ``weight_N`` is non-zero.
 
     ``weight_N`` carries everything per token: the regime mask and weight, and the ``1 / (|y| * num_sequences)``
-    normalisation. ``beta`` is for ``generalized_jsd``; ``topk``, ``support``, ``tail`` for ``topk_reverse_kl``.
+    normalisation. ``beta`` is for ``generalized_jsd``; ``topk``, ``support``, ``tail`` for ``topk_reverse_kl``: the
+    divergence's options have no defaults here, the objectives pass theirs (``MethodOptions``, DOPD_METHOD.md's).
     """
 
     name: str
     divergence: str
     target: Target
     weight_N: torch.Tensor
-    beta: float = 0.5
-    topk: int = 128
-    support: str = "student"
-    tail: bool = True
+    beta: float | None = None
+    topk: int | None = None
+    support: str | None = None
+    tail: bool | None = None
 
     def __post_init__(self):
         if self.divergence not in DIVERGENCES:
             raise ValueError(
                 f"loss term {self.name!r}: divergence must be one of {DIVERGENCES}, got {self.divergence!r}"
             )
+        needed = {"generalized_jsd": ("beta",), "topk_reverse_kl": ("topk", "support", "tail")}.get(self.divergence, ())
+        missing = [option for option in needed if getattr(self, option) is None]
+        if missing:
+            raise ValueError(f"loss term {self.name!r}: {self.divergence} needs {', '.join(missing)}")
         if len(self.target.views) != len(self.target.coefficients):
             raise ValueError(f"loss term {self.name!r}: one coefficient per target view")
         if self.divergence == "topk_reverse_kl" and len(self.target.views) != 1:

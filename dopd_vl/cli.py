@@ -20,7 +20,7 @@ checks) and `dopd-vl config --fields` (every training setting). Errors print wha
 
 def cmd_pairs(args) -> None:
     from dopd_vl.models import is_hub_id, cached_on_disk, count_parameters, load_pair_spec, pair_names
-    from dopd_vl.tiny import tiny_pair_dir
+    from lab.tiny import tiny_pair_dir
 
     rows = [("pair", "family", "teacher", "student", "params (teacher / student)", "weights from")]
     for name in pair_names():
@@ -48,8 +48,9 @@ def cmd_check(args) -> None:
     import torch
 
     from dopd_vl.models import load_pair, load_pair_spec, vision_special_token_ids
+    from lab.tiny import resolve_pair
 
-    spec = load_pair_spec(args.pair, teacher=args.teacher, student=args.student)
+    spec = resolve_pair(load_pair_spec(args.pair, teacher=args.teacher, student=args.student))
     started = time.perf_counter()
     pair = load_pair(spec, dtype=args.dtype, device=args.device)
     loaded = time.perf_counter() - started
@@ -108,8 +109,11 @@ def cmd_build_data(args) -> None:
 
     from data_builders.build import format_summary
     from data_builders.tasks import BuildOptions, build_data
+    from lab.tiny import resolve_model
 
     values = {f.name: getattr(args, f.name) for f in fields(BuildOptions)}
+    for name in ("generator", "judge"):  # tiny:teacher and the like: the built pair's folder
+        values[name] = resolve_model(values[name]) if values[name] else None
     for name in ("out", "source", "images", "annotations", "hints_file"):
         values[name] = Path(values[name]).expanduser() if values[name] is not None else None
     values["max_privileged_tokens"] = values["max_privileged_tokens"] or None
@@ -117,27 +121,27 @@ def cmd_build_data(args) -> None:
 
 
 def cmd_train(args, overrides: list[str]) -> None:
-    from dopd_vl.config import load_config
+    from dopd_vl.config import load_config, recipe_names
     from dopd_vl.trainer import train
-
-    from dopd_vl.config import recipe_names
+    from lab.tiny import resolve_config
 
     pair = args.pair or "tiny"
     recipe = args.config or (pair if pair in recipe_names() else None)  # tiny and tiny-text have CPU recipes
     config = load_config(recipe, overrides,
                          pair=pair, method=args.method, data=args.data, output=args.output,
                          max_steps=args.max_steps)
-    final = train(config, resume=args.resume)
+    final = train(resolve_config(config), resume=args.resume)
     print(f"student saved to {final} (metrics: {Path(config.output) / 'metrics.jsonl'})")
 
 
 def cmd_eval(args) -> None:
     from eval.harness import format_table, run_eval
+    from lab.tiny import resolve_model
 
     benchmarks = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
     results = run_eval(args.model, benchmarks, Path(args.data_dir).expanduser(), Path(args.output).expanduser(),
                        limit=args.limit, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
-                       seed=args.seed, device=args.device)
+                       seed=args.seed, device=args.device, location=resolve_model(args.model))
     print(format_table(results))
     print(f"results and samples in {args.output}")
 
@@ -169,7 +173,8 @@ def build_compare_parser() -> argparse.ArgumentParser:
 def cmd_lab(args) -> None:
     import shlex
 
-    from dopd_vl.lab import TASK_PAIRS, run_lab
+    from lab.methods import TASK_PAIRS
+    from lab.privilege import run_lab
 
     tasks = [args.task] if args.task else (["arith"] if args.quick else list(TASK_PAIRS))
     options = [("--task", args.task), ("--methods", args.methods), ("--seeds", args.seeds), ("--steps", args.steps),
@@ -205,7 +210,12 @@ class CommandListFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from data_builders.tasks import TASKS
+    from data_builders.grounding import BOX_FORMATS, BOX_UNITS
+    from data_builders.tasks import PRIVILEGED_CHOICES, TASKS
+    from dopd_vl.models import DTYPES
+    from dopd_vl.objectives import METHODS
+    from dopd_vl.records import RENDERS
+    from lab.methods import QUICK_METHODS, TASK_PAIRS, lab_method, lab_method_keys
 
     parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION, formatter_class=CommandListFormatter)
     parser.add_argument("--version", action="version", version=f"dopd-vl {__version__}")
@@ -223,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--pair", required=True, help="pair name (see `dopd-vl pairs`) or a pair YAML file")
     check.add_argument("--teacher", help="use this local folder or hub id as the teacher instead of the pair's")
     check.add_argument("--student", help="use this local folder or hub id as the student instead of the pair's")
-    check.add_argument("--dtype", choices=["float32", "bfloat16", "float16"],
+    check.add_argument("--dtype", choices=list(DTYPES),
                        help="load weights in this dtype (default: the pair's)")
     check.add_argument("--device", default="cpu", help="torch device to load onto (default: cpu)")
 
@@ -236,9 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "pairs, arith for text pairs). Writes <output>/metrics.jsonl, samples/step_N.html, checkpoints/ "
                     "and, at the end, <output>/final (the student with its processor, ready for evaluation).")
     train.add_argument("--pair", help="pair name (see `dopd-vl pairs`) or a pair YAML file (default: tiny)")
-    train.add_argument("--method", help="objective: dopd (default), opd, gkd, opsd, exopd, eopd, or a DOPD ablation "
-                                        "(dopd_no_routing, dopd_no_self, dopd_drop_high_gap, dopd_drop_low_gap, "
-                                        "dopd_drop_random)")
+    train.add_argument("--method", help=f"objective: {', '.join(METHODS)} (default: dopd)")
     train.add_argument("--data", help="a folder written by `dopd-vl build-data` (default: the synthetic set)")
     train.add_argument("--config", help="recipe in configs/recipes/ or a YAML file (default: the recipe named like "
                                         "the pair if there is one, i.e. tiny and tiny-text, else the TrainConfig "
@@ -279,12 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "privileged input or the final answer; gkd, opsd, exopd, eopd, dopd and its ablations), scored "
                     "on a held-out split without privileged input. Writes report.md, PNG plots and results.json to "
                     "--output; runs are cached in $DOPD_VL_CACHE/lab, so an interrupted lab resumes.")
-    lab.add_argument("--task", choices=["arith", "shapes"],
+    lab.add_argument("--task", choices=list(TASK_PAIRS),
                      help="one task (default: both; arith with --quick)")
-    lab.add_argument("--methods", help="comma-separated: opd, opd+hints (opd+boxes for shapes), opd+answer, gkd, "
-                                       "opsd, exopd, eopd, dopd, dopd_no_routing, dopd_no_self, dopd_drop_high_gap, "
-                                       "dopd_drop_low_gap, dopd_drop_random (default: all; opd+hints,opsd,dopd with "
-                                       "--quick)")
+    lab.add_argument("--methods", help=f"comma-separated: {', '.join(lab_method_keys())} (default: all; "
+                                       f"{','.join(lab_method(k).label('arith') for k in QUICK_METHODS)} with --quick)")
     lab.add_argument("--seeds", type=int, help="seeds per method (default 3; 1 with --quick)")
     lab.add_argument("--steps", type=int, help="optimizer steps per run (default 60; 24 with --quick)")
     lab.add_argument("--output", default="outputs/lab", help="folder for report.md, the plots and results.json "
@@ -344,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--format", help="source format, detected from the file when left out: grounding "
                                        "refcoco|hf-refcoco|generic, annotations gqa|vg|clevr|chartqa|docvqa, hints "
                                        "gsm8k|math|verl|virl39k|rar|skywork-or1, boxes verl|virl39k")
-    data.add_argument("--render", choices=["text", "overlay", "both"], default="text",
+    data.add_argument("--render", choices=RENDERS, default="text",
                       help="how the privileged prompt shows boxes: as Qwen3-VL JSON text, drawn on a copy of the "
                            "image, or both (recorded in the manifest for training; default: text)")
     data.add_argument("--split", help="keep only this split of sources that have several (RefCOCO: train, val, "
@@ -356,15 +362,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="stop at the first rejected record with a non-zero exit, writing nothing")
     data.add_argument("--hints-file", help="JSONL of {id, hints: [str]} written by a stronger model; replaces the "
                                            "hints derived from the solutions (hints task)")
-    data.add_argument("--privileged", choices=["boxes", "annotations", "hints", "crops", "rubric", "answer", "none"],
+    data.add_argument("--privileged", choices=list(PRIVILEGED_CHOICES),
                       help="privileged input: the task's own (default: boxes for grounding, boxes and shapes, "
                            "annotations for annotations, hints for hints and arith); 'crops' (tasks with boxes: the "
                            "privileged prompt also carries each box's region as an extra image, as Vision-OPD); "
                            "'rubric' (RaR-Science-20K's rubric as annotations); the ablations 'answer' (the final "
                            "answer as the only hint) and 'none'")
-    data.add_argument("--box-format", choices=["xyxy", "xywh"], default="xyxy",
+    data.add_argument("--box-format", choices=BOX_FORMATS, default="xyxy",
                       help="generic grounding JSONL: boxes as x1,y1,x2,y2 or x,y,width,height (default: xyxy)")
-    data.add_argument("--box-units", choices=["pixels", "relative", "relative1000"], default="pixels",
+    data.add_argument("--box-units", choices=BOX_UNITS, default="pixels",
                       help="generic grounding JSONL: box numbers in pixels, 0-1 or 0-1000 of the image size "
                            "(default: pixels)")
     data.add_argument("--max-privileged-tokens", type=int, default=1024,

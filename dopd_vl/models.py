@@ -14,7 +14,6 @@ import torch
 import yaml
 
 from dopd_vl.errors import DopdError
-from dopd_vl.tiny import TINY_PAIRS, ensure_tiny_pair
 
 FAMILIES = ("qwen3-vl", "qwen3")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -30,8 +29,9 @@ class PairError(DopdError):
 class PairSpec:
     """One teacher/student pair, as written in `configs/pairs/<name>.yaml`.
 
-    `teacher` and `student` are hub ids or local folders; a pair whose name is `tiny` or `tiny-text` is built by
-    the project and its `teacher`/`student` say `builtin`. `params` holds the nominal sizes shown by `dopd-vl pairs`.
+    `teacher` and `student` are hub ids or local folders; the tiny pairs, which the project builds, say `builtin`
+    (the face resolves them into folders, `lab.tiny.resolve_pair`, before anything loads). `params` holds the
+    nominal sizes shown by `dopd-vl pairs`.
     """
 
     name: str
@@ -100,8 +100,8 @@ def load_pair_spec(name_or_path: str, teacher: str | None = None, student: str |
                     dtype=raw.get("dtype", "bfloat16"), attn_implementation=raw.get("attn_implementation", "sdpa"),
                     params=(str(params.get("teacher", "?")), str(params.get("student", "?"))),
                     description=raw.get("description", ""), source=source)
-    if spec.is_builtin != (spec.student == "builtin") or (spec.is_builtin and name not in TINY_PAIRS):
-        raise PairError(f"{source}: 'builtin' models exist only for the pairs {sorted(TINY_PAIRS)}")
+    if spec.is_builtin != (spec.student == "builtin"):
+        raise PairError(f"{source}: 'builtin' must name both models or neither")
     if teacher or student:
         from dataclasses import replace
 
@@ -124,10 +124,10 @@ class LoadedPair:
 
 
 def model_locations(spec: PairSpec) -> tuple[str, str]:
-    """Where teacher and student weights are read from: hub ids, local folders, or the tiny pair's cache folder."""
-    if spec.is_builtin:
-        folder = ensure_tiny_pair(spec.name)
-        return str(folder / "teacher"), str(folder / "student")
+    """Where teacher and student weights are read from: hub ids or local folders."""
+    if "builtin" in (spec.teacher, spec.student):
+        raise PairError(f"pair '{spec.name}' is built by the project: run it through `dopd-vl` (or resolve it with "
+                        "`lab.tiny.resolve_pair`), which builds it and passes its folders as teacher and student")
     return spec.teacher, spec.student
 
 

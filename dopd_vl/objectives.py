@@ -1,13 +1,14 @@
 """The objective registry: each distillation method is one small function, chosen by name.
 
-Per optimizer step, for a method ``name`` (see ``METHODS``), the trainer runs:
+The trainer resolves a method ``name`` (see ``METHODS``) once, ``method, options = resolve_method(name, options)``
+(the method's fixed options applied), then per optimizer step runs:
 
-1. ``signals = token_signals(name, batch, options)`` for every micro-batch: a no-grad, chunked first pass over the
-   frozen views (teacher, privileged student, reference) that the method lists in ``METHODS[name].views``;
-2. ``statistics = step_statistics(name, TokenSignals.cat(all_signals), options)`` once, over the step's *global*
+1. ``signals = token_signals(method, batch, options)`` for every micro-batch: a no-grad, chunked first pass over the
+   frozen views (teacher, privileged student, reference) that the method lists in ``method.views``;
+2. ``statistics = step_statistics(TokenSignals.cat(all_signals), options)`` once, over the step's *global*
    batch: concatenate every micro-batch, and gather across processes first (``step_statistics`` reads only the
    ``[N]`` fields: ``logprob_N`` of teacher and privileged student, the teacher's ``entropy_N``, ``random_key_N``);
-3. ``loss, metrics = compute_objective(name, batch, signals, statistics, options)`` per micro-batch, then
+3. ``loss, metrics = compute_objective(method, batch, signals, statistics, options)`` per micro-batch, then
    ``loss.backward()``.
 
 Normalisation: the loss of a micro-batch is ``sum_n weight(regime_n) * loss_n / (|y_seq(n)| * num_sequences)``, so
@@ -48,7 +49,7 @@ class MethodOptions:
     normalize: str = "minmax"  # routing-signal normalisation: "minmax" | "zscore" | "none"
     exopd_lambda: float = 1.25  # ExOPD target log T^lam R^(1 - lam), R = the initial student
     estimator: str = "sampled"  # opd / exopd: "sampled" (policy gradient on y_n) | "full" (analytic over V)
-    teacher_privileged: bool = True  # opd: whether the teacher's prompt has p (read by the trainer, not here)
+    teacher_privileged: bool = True  # whether the teacher's prompt has p (read by the trainer, not here)
     routing: bool = True  # DOPD ablation: False routes every token to deep_teacher
     self_stream: bool = True  # DOPD ablation: False sends the self regimes to the teacher instead
     drop_tokens: str = "none"  # DOPD ablation: drop the "high_gap" | "low_gap" | "random" share of tokens
@@ -168,6 +169,7 @@ Objective = Callable[[ObjectiveBatch, TokenSignals, StepStatistics, MethodOption
 class Method:
     """A registered method: its objective, the frozen views the trainer must score, and options it fixes."""
 
+    name: str
     objective: Objective
     views: tuple[str, ...]
     overrides: dict = field(default_factory=dict)
@@ -182,13 +184,14 @@ def register(name: str, views: tuple[str, ...], **flags) -> Callable[[Objective]
     """Decorator: adds an objective to ``METHODS`` under ``name``."""
 
     def decorate(objective: Objective) -> Objective:
-        METHODS[name] = Method(objective, views, **flags)
+        METHODS[name] = Method(name, objective, views, **flags)
         return objective
 
     return decorate
 
 
-def _method(name: str, options: MethodOptions) -> tuple[Method, MethodOptions]:
+def resolve_method(name: str, options: MethodOptions) -> tuple[Method, MethodOptions]:
+    """The registered method and the options it runs with (its fixed options over `options`)."""
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; choose one of {sorted(METHODS)}")
     method = METHODS[name]
@@ -201,10 +204,9 @@ def _method(name: str, options: MethodOptions) -> tuple[Method, MethodOptions]:
 
 
 def token_signals(
-    name: str, batch: ObjectiveBatch, options: MethodOptions, generator: torch.Generator | None = None
+    method: Method, batch: ObjectiveBatch, options: MethodOptions, generator: torch.Generator | None = None
 ) -> TokenSignals:
     """First pass (no grad): statistics of each frozen view the method needs, for one micro-batch."""
-    method, options = _method(name, options)
     topk = options.topk if method.uses_topk and options.topk_support == "target" else 0
     sources = {
         "teacher": (batch.teacher_hidden_NH, batch.teacher_lm_head_VH),
@@ -215,7 +217,7 @@ def token_signals(
     for view in method.views:
         hidden_NH, lm_head_VH = sources[view]
         if hidden_NH is None or lm_head_VH is None:
-            raise ValueError(f"method {name!r} needs the {view} view: set ObjectiveBatch.{view}_hidden_NH")
+            raise ValueError(f"method {method.name!r} needs the {view} view: set ObjectiveBatch.{view}_hidden_NH")
         statistics[view] = view_statistics(
             hidden_NH,
             lm_head_VH,
@@ -230,9 +232,8 @@ def token_signals(
     return TokenSignals(random_key_N=random_key_N, **statistics)
 
 
-def step_statistics(name: str, signals: TokenSignals, options: MethodOptions) -> StepStatistics:
+def step_statistics(signals: TokenSignals, options: MethodOptions) -> StepStatistics:
     """Thresholds and cutoffs from the signals of the optimizer step's global batch (see the module docstring)."""
-    _, options = _method(name, options)
     thresholds = None
     if signals.has_gap:
         thresholds = routing.batch_thresholds(
@@ -257,10 +258,9 @@ def step_statistics(name: str, signals: TokenSignals, options: MethodOptions) ->
 
 
 def compute_objective(
-    name: str, batch: ObjectiveBatch, signals: TokenSignals, statistics: StepStatistics, options: MethodOptions
+    method: Method, batch: ObjectiveBatch, signals: TokenSignals, statistics: StepStatistics, options: MethodOptions
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """The micro-batch's scalar loss (differentiable wrt the student) and its metrics."""
-    method, options = _method(name, options)
     return method.objective(batch, signals, statistics, options)
 
 
@@ -404,11 +404,11 @@ def _kept_tokens(signals: TokenSignals, statistics: StepStatistics, options: Met
 
 
 # The DOPD ablations of the paper, by name: DOPD with one option fixed. Routing off needs no privileged student.
-METHODS["dopd_no_routing"] = Method(dopd, ("teacher",), {"routing": False}, uses_topk=True)
+METHODS["dopd_no_routing"] = Method("dopd_no_routing", dopd, ("teacher",), {"routing": False}, uses_topk=True)
 for _name, _overrides in {
     "dopd_no_self": {"self_stream": False},
     "dopd_drop_high_gap": {"drop_tokens": "high_gap"},
     "dopd_drop_low_gap": {"drop_tokens": "low_gap"},
     "dopd_drop_random": {"drop_tokens": "random"},
 }.items():
-    METHODS[_name] = Method(dopd, ("teacher", "privileged_student"), _overrides, uses_topk=True)
+    METHODS[_name] = Method(_name, dopd, ("teacher", "privileged_student"), _overrides, uses_topk=True)

@@ -580,6 +580,9 @@ def image_root_of(folder: str | os.PathLike, manifest: dict) -> Path:
     return root if root.is_absolute() else Path(folder) / root
 
 
+RENDERS = ("text", "overlay", "both")  # `build-data --render`: boxes as JSON text, drawn on the image, or both
+
+
 def render_options(folder: str | os.PathLike) -> dict:
     """The `render_messages` keywords of a build's privileged view: its `--render` (text: boxes as JSON, overlay:
     boxes drawn on a copy of the image, or both) and, for `--privileged crops`, each box's region as an extra image."""
@@ -605,3 +608,29 @@ def load_records(folder: str | os.PathLike, image_root: str | os.PathLike | None
         check_no_leakage(record, render_messages(record, "student"))
         records.append(record)
     return records
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Answers (the builders read reference answers, the eval harness responses, with the same rule)
+# ---------------------------------------------------------------------------------------------------------------
+
+_BOX_OPENING = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
+def last_boxed(text: str) -> str | None:
+    """The content of the last complete ``\\boxed{...}`` (or ``\\fbox{...}``) of a text, braces balanced, or None.
+
+    Nested braces are kept (``\\boxed{\\frac{1}{2}}`` -> ``\\frac{1}{2}``); in ``\\boxed{\\boxed{5}}`` the inner box is
+    the last one. A box left open (a response cut off inside it) does not count: the one before it does.
+    """
+    for opening in reversed(list(_BOX_OPENING.finditer(text))):
+        depth, start = 1, opening.end()
+        for index in range(start, len(text)):
+            character, escaped = text[index], text[index - 1] == "\\"  # \{ and \} are literal braces
+            if character == "{" and not escaped:
+                depth += 1
+            elif character == "}" and not escaped:
+                depth -= 1
+                if depth == 0:
+                    return text[start:index].strip()
+    return None

@@ -26,8 +26,8 @@ import yaml
 from dopd_vl.config import TrainConfig
 from dopd_vl.errors import DopdError
 from dopd_vl.models import LoadedPair, load_pair, load_pair_spec
-from dopd_vl.objectives import (METHODS, ObjectiveBatch, StepStatistics, TokenSignals, compute_objective,
-                                step_statistics, token_signals)
+from dopd_vl.objectives import (Method, MethodOptions, ObjectiveBatch, StepStatistics, TokenSignals, compute_objective,
+                                resolve_method, step_statistics, token_signals)
 from dopd_vl.records import Record, load_records, render_messages, render_options
 from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, encode_prompts, frozen_hidden_states,
                              response_hidden_states, scoring_batch)
@@ -46,11 +46,11 @@ class StudentObjective(torch.nn.Module):
         self.student = student
 
     def forward(self, scoring: ScoringBatch, batch: ObjectiveBatch, signals: TokenSignals,
-                statistics: StepStatistics, config: TrainConfig):
+                statistics: StepStatistics, method: Method, options: MethodOptions):
         hidden_NH = response_hidden_states(self.student, scoring)
         batch = dataclasses.replace(batch, student_hidden_NH=hidden_NH,
                                     student_lm_head_VH=self.student.get_output_embeddings().weight)
-        return compute_objective(config.method, batch, signals, statistics, config.objective)
+        return compute_objective(method, batch, signals, statistics, options)
 
 
 @dataclass
@@ -67,6 +67,8 @@ class MicroBatch:
 @dataclass
 class Run:
     config: TrainConfig
+    method: Method  # resolved once in setup, with the options it runs with (its fixed options applied)
+    options: MethodOptions
     accelerator: object
     pair: LoadedPair
     model: torch.nn.Module  # StudentObjective, prepared by accelerate (DDP-wrapped with several processes)
@@ -97,7 +99,6 @@ class StepResult:
 
 def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     config, accelerator = run.config, run.accelerator
-    views = METHODS[config.method].views
     micro_size = len(records) // config.gradient_accumulation_steps
     chunks = [records[i:i + micro_size] for i in range(0, len(records), micro_size)]
     # The loss of a micro-batch is normalised by the step's sequence count, so micro-batch losses sum to the
@@ -119,21 +120,22 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
         privileged_inputs = encode_prompts(run.pair.processor,
                                            [render_messages(r, "privileged", **run.render) for r in chunk],
                                            enable_thinking=config.enable_thinking)
-        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_inputs, privileged_inputs, views,
+        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_inputs, privileged_inputs,
                                                 num_sequences))
         scoring_time += time.perf_counter() - started
 
     # 2. Routing thresholds and other statistics over the step's global batch: all micro-batches, all processes.
     started = time.perf_counter()
     signals = gather_signals(accelerator, TokenSignals.cat([m.signals for m in micro_batches]))
-    statistics = step_statistics(config.method, signals, config.objective)
+    statistics = step_statistics(signals, run.options)
 
     # 3. Per micro-batch: the student's forward with gradient, the objective, backward. One optimizer step.
     # `accumulate` synchronises gradients across processes once, on the step's last micro-batch.
     metrics_per_micro_batch = []
     for micro in micro_batches:
         with accelerator.accumulate(run.model), accelerator.autocast():
-            loss, metrics = run.model(micro.student_scoring, micro.batch, micro.signals, statistics, config)
+            loss, metrics = run.model(micro.student_scoring, micro.batch, micro.signals, statistics, run.method,
+                                      run.options)
             if not torch.isfinite(loss):
                 raise TrainingError(
                     f"step {step + 1}: the loss is {loss.item()} on records "
@@ -164,12 +166,12 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
 
 
 def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, student_inputs, privileged_inputs,
-                       views: tuple[str, ...], num_sequences: int) -> MicroBatch:
+                       num_sequences: int) -> MicroBatch:
     """Hidden states of the frozen views at the response positions, and their first-pass signals. The response
     token ids are appended to each view's own prompt ids; the student's view is kept for its forward with gradient."""
-    config, pad_id = run.config, run.pair.tokenizer.pad_token_id
+    views, pad_id = run.method.views, run.pair.tokenizer.pad_token_id
     student_scoring = scoring_batch(student_inputs, rollouts, pad_id)
-    teacher_inputs = privileged_inputs if config.objective.teacher_privileged else student_inputs
+    teacher_inputs = privileged_inputs if run.options.teacher_privileged else student_inputs
     hidden = {}
     with run.accelerator.autocast():
         if "teacher" in views:
@@ -190,7 +192,7 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, stud
         token_ids_N=student_scoring.token_ids_N.to(device), sequence_index_N=student_scoring.rows_N.to(device),
         sequence_lengths_B=torch.tensor(rollouts.lengths, device=device), num_sequences=num_sequences, **hidden)
     with full_lm_head(run):
-        signals = token_signals(config.method, batch, config.objective)
+        signals = token_signals(run.method, batch, run.options)
     return MicroBatch(records, rollouts, student_scoring, batch, signals)
 
 
@@ -250,17 +252,12 @@ def step_records(records: list[Record], step: int, config: TrainConfig, rank: in
     return chosen[rank * share:(rank + 1) * share]
 
 
-def training_data(config: TrainConfig, vision: bool, cache: Path) -> tuple[list[Record], dict]:
-    """The records of `config.data` (or of the built-in synthetic set of the pair's family, built once and cached)
-    and the build's rendering options."""
-    folder = config.data
-    if not folder:
-        from data_builders.synthetic import build_synthetic
-
-        task = "shapes" if vision else "arith"
-        folder = build_synthetic(task, cache / "data" / f"{task}-n{config.data_size}-seed{config.seed}",
-                                 config.data_size, config.seed, show_progress=False)
-    return load_records(folder), render_options(folder)
+def training_data(config: TrainConfig) -> tuple[list[Record], dict]:
+    """The records of `config.data` and the build's rendering options."""
+    if not config.data:
+        raise TrainingError("no training data: set data= to a folder written by `dopd-vl build-data` (`dopd-vl "
+                            "train` fills in the built-in synthetic set when a run names none)")
+    return load_records(config.data), render_options(config.data)
 
 
 def checkpoint_dir(output: Path) -> Path:
@@ -365,16 +362,13 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
 
     from accelerate import PartialState
 
-    from dopd_vl.tiny import cache_dir
-
     spec = load_pair_spec(config.pair, teacher=config.teacher, student=config.student)
     state = PartialState(cpu=cpu_only())
     output = Path(config.output)
     # The models load before the Accelerator exists, so that DeepSpeed ZeRO-3 does not shard them while they load:
     # the frozen teacher stays whole on every process, and `prepare` shards the student.
-    with state.main_process_first():  # one process builds the tiny pair and the synthetic data
-        pair = load_pair(spec, dtype=config.dtype, device=state.device)
-        records, render = training_data(config, spec.is_vision, cache_dir())
+    pair = load_pair(spec, dtype=config.dtype, device=state.device)
+    records, render = training_data(config)
     accelerator = make_accelerator(config, spec.is_vision)
     torch.manual_seed(config.seed)
     if len(records) < 1:
@@ -385,7 +379,8 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
                             f"gradient_accumulation_steps ({accelerator.num_processes} x "
                             f"{config.gradient_accumulation_steps})")
     reference = None
-    if "reference" in METHODS[config.method].views:  # ExOPD: the initial student, frozen
+    method, options = resolve_method(config.method, config.objective)
+    if "reference" in method.views:  # ExOPD: the initial student, frozen
         import copy
 
         reference = copy.deepcopy(pair.student).eval().requires_grad_(False)
@@ -407,7 +402,8 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
     engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
     if is_zero3(accelerator) and accelerator.num_processes > 1:  # every rank joins each sharded forward
         engine.sampling["synced_gpus"] = True
-    run = Run(config, accelerator, pair, model, reference, optimizer, scheduler, engine, records, render, output)
+    run = Run(config, method, options, accelerator, pair, model, reference, optimizer, scheduler, engine, records,
+              render, output)
 
     start = 0
     checkpoint = newest_checkpoint(output) if resume else None

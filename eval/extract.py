@@ -34,6 +34,7 @@ import re
 import string
 from collections.abc import Mapping, Sequence
 
+from dopd_vl.records import last_boxed  # re-exported: the one box rule, shared with the data builders
 from eval.metrics import strip_think
 
 __all__ = ["extract_choice", "last_boxed", "option_letters"]
@@ -128,25 +129,3 @@ def extract_choice(response: str | None, options: Sequence[str] | Mapping[str, s
     if len(distinct) > 1:
         return max(cued)[1] if cued else None
     return _unique_option_text(text, letters)
-
-
-_BOX_OPENING = re.compile(r"\\(?:boxed|fbox)\s*\{")
-
-
-def last_boxed(text: str) -> str | None:
-    """The content of the last complete ``\\boxed{...}`` (or ``\\fbox{...}``) of a text, braces balanced, or None.
-
-    Nested braces are kept (``\\boxed{\\frac{1}{2}}`` -> ``\\frac{1}{2}``); in ``\\boxed{\\boxed{5}}`` the inner box is
-    the last one. A box left open (a response cut off inside it) does not count: the one before it does.
-    """
-    for opening in reversed(list(_BOX_OPENING.finditer(text))):
-        depth, start = 1, opening.end()
-        for index in range(start, len(text)):
-            character, escaped = text[index], text[index - 1] == "\\"  # \{ and \} are literal braces
-            if character == "{" and not escaped:
-                depth += 1
-            elif character == "}" and not escaped:
-                depth -= 1
-                if depth == 0:
-                    return text[start:index].strip()
-    return None

@@ -86,9 +86,12 @@ def document_hash(doc: Doc) -> str:
 
 
 def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, limit: int | None = None,
-             batch_size: int = 8, max_new_tokens: int | None = None, seed: int = 0, device: str = "cpu") -> dict:
+             batch_size: int = 8, max_new_tokens: int | None = None, seed: int = 0, device: str = "cpu",
+             location: str | None = None) -> dict:
     """Generate for every document of each benchmark and score it; `max_new_tokens=None` uses each benchmark's own
-    budget. Writes results.json and samples_<benchmark>.jsonl to `output`."""
+    budget. Writes results.json and samples_<benchmark>.jsonl to `output`. `model` is what results.json names (a
+    folder, a hub id, PAIR:role); `location`, where given, is where its weights are (the face passes the built
+    folder of a tiny pair's `tiny:student`)."""
     import torch
     from tqdm.auto import tqdm
 
@@ -102,7 +105,7 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
     from dopd_vl.models import load_model, resolve_model
 
     try:
-        location, family = resolve_model(model)
+        location, family = resolve_model(location or model)
     except DopdError as error:
         raise EvalError(f"--model {model}: {error}") from None
     network, processor = load_model(location, family, device)

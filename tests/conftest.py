@@ -20,12 +20,14 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(scope="session")
 def tiny_vl_pair():
     from dopd_vl.models import load_pair, load_pair_spec
+    from lab.tiny import resolve_pair
 
-    return load_pair(load_pair_spec("tiny"))
+    return load_pair(resolve_pair(load_pair_spec("tiny")))
 
 
 @pytest.fixture(scope="session")
 def tiny_text_pair():
     from dopd_vl.models import load_pair, load_pair_spec
+    from lab.tiny import resolve_pair
 
-    return load_pair(load_pair_spec("tiny-text"))
+    return load_pair(resolve_pair(load_pair_spec("tiny-text")))

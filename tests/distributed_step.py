@@ -12,12 +12,13 @@ from test_trainer import FAST, ReplayEngine  # noqa: E402
 
 from dopd_vl.config import load_config  # noqa: E402
 from dopd_vl.trainer import setup, step_records, train_step  # noqa: E402
+from lab.tiny import resolve_config  # noqa: E402
 
 out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
 config = load_config(overrides=["pair=tiny-text", f"output={out / 'run'}", *FAST, "prompts_per_step=8",
                                 "learning_rate=1e-3", "warmup_steps=1", "max_steps=4", *sys.argv[2:]])
-run, _ = setup(config, resume=False)
+run, _ = setup(resolve_config(config), resume=False)
 accelerator = run.accelerator
 gradients = []
 zero_grad = run.optimizer.zero_grad

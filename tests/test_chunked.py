@@ -150,7 +150,7 @@ def test_gradient_reaches_the_student_only():
     views["teacher_hidden"].requires_grad_()
     views["teacher_lm_head"].requires_grad_()
     teacher = _target_view(views, "teacher")
-    term = chunked.LossTerm("term", "generalized_jsd", chunked.Target.of(teacher), views["weights"])
+    term = chunked.LossTerm("term", "generalized_jsd", chunked.Target.of(teacher), views["weights"], beta=0.5)
     chunked.chunked_objective(
         views["student_hidden"], views["student_lm_head"], views["token_ids"], [term], chunk_size=CHUNK
     ).loss.backward()
@@ -184,8 +184,9 @@ def test_no_full_logits_tensor_is_ever_created():
             teacher_hidden, lm_head, chunked.view_statistics(teacher_hidden, lm_head, token_ids, chunk_size=chunk)
         )
         terms = [
-            chunked.LossTerm("jsd", "generalized_jsd", chunked.Target.of(teacher), weights),
-            chunked.LossTerm("topk", "topk_reverse_kl", chunked.Target.of(teacher), weights, topk=16),
+            chunked.LossTerm("jsd", "generalized_jsd", chunked.Target.of(teacher), weights, beta=0.5),
+            chunked.LossTerm("topk", "topk_reverse_kl", chunked.Target.of(teacher), weights, topk=16, support="student",
+                             tail=True),
         ]
         chunked.chunked_objective(student_hidden, lm_head, token_ids, terms, chunk_size=chunk).loss.backward()
     # The largest tensors are one chunk's logits [chunk, V] and the lm_head gradient [V, H], never [N, V].

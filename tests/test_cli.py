@@ -64,9 +64,10 @@ def test_wheel_ships_configs_and_templates(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "dopd_vl/configs/pairs/8b-2b.yaml" in names and "dopd_vl/configs/recipes/tiny.yaml" in names
     assert "dopd_vl/templates/qwen3_vl.jinja" in names and "data_builders/__init__.py" in names
+    assert "lab/tiny.py" in names and "lab/privilege.py" in names
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     code = ("from dopd_vl.models import pair_names; from dopd_vl.config import load_config; "
-            "from dopd_vl.tiny import chat_template; import dopd_vl; "
+            "from lab.tiny import chat_template; import dopd_vl; "
             "print(dopd_vl.__file__, len(pair_names()), load_config('paper-text').pair, len(chat_template('qwen3')))")
     result = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path / 'site')!r}); "
                              f"{code}"], capture_output=True, text=True, timeout=120)

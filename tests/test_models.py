@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from dopd_vl.models import PairError, load_pair, load_pair_spec, model_locations, pair_dir, pair_names
+from lab.tiny import resolve_pair
 
 REAL_PAIRS = ["1.7b-0.6b", "4b-0.6b", "4b-1.7b", "4b-2b", "8b-0.6b", "8b-1.7b", "8b-2b", "8b-4b"]
 
@@ -48,7 +49,7 @@ def test_bad_pair_yaml_names_file_and_field(tmp_path):
 
 def copy_pair(tmp_path, name="tiny"):
     """A local-path pair YAML over a copy of a built tiny pair, to be damaged by the test."""
-    teacher, student = model_locations(load_pair_spec(name))
+    teacher, student = model_locations(resolve_pair(load_pair_spec(name)))
     shutil.copytree(teacher, tmp_path / "teacher")
     shutil.copytree(student, tmp_path / "student")
     card = tmp_path / "pair.yaml"
@@ -87,7 +88,13 @@ def test_chat_template_mismatch_is_refused(tmp_path):
 
 def test_missing_local_folder_names_role_and_path(tmp_path):
     with pytest.raises(PairError, match=r"teacher of pair 'tiny': .*nowhere is not a model folder"):
-        load_pair(load_pair_spec("tiny", teacher=str(tmp_path / "nowhere")))
+        load_pair(resolve_pair(load_pair_spec("tiny", teacher=str(tmp_path / "nowhere"))))
+
+
+def test_the_core_never_builds_a_builtin_pair():
+    """`builtin` models are the face's to resolve (lab.tiny.resolve_pair): the core refuses them with the way out."""
+    with pytest.raises(PairError, match=r"pair 'tiny' is built by the project: run it through `dopd-vl`"):
+        load_pair(load_pair_spec("tiny"))
 
 
 def test_hub_pair_without_network_fails_fast_with_instructions(tmp_path):

@@ -35,9 +35,10 @@ def _batch(seed=0, dtype=torch.float64):
 
 
 def _run(name, batch, options=OPTIONS):
-    signals = objectives.token_signals(name, batch, options, generator=torch.Generator().manual_seed(0))
-    statistics = objectives.step_statistics(name, signals, options)
-    return objectives.compute_objective(name, batch, signals, statistics, options)
+    method, options = objectives.resolve_method(name, options)
+    signals = objectives.token_signals(method, batch, options, generator=torch.Generator().manual_seed(0))
+    statistics = objectives.step_statistics(signals, options)
+    return objectives.compute_objective(method, batch, signals, statistics, options)
 
 
 class Logits:
@@ -215,14 +216,15 @@ def test_gradient_accumulation_over_four_micro_batches_equals_one_batch():
                 privileged_student_hidden_NH=batch.privileged_student_hidden_NH[rows],
             )
         )
-    signals = [objectives.token_signals("dopd", mb, OPTIONS) for mb in micro_batches]
-    statistics = objectives.step_statistics("dopd", objectives.TokenSignals.cat(signals), OPTIONS)
+    dopd, options = objectives.resolve_method("dopd", OPTIONS)
+    signals = [objectives.token_signals(dopd, mb, options) for mb in micro_batches]
+    statistics = objectives.step_statistics(objectives.TokenSignals.cat(signals), options)
     # Per-micro-batch thresholds would route differently: the test would catch them.
-    local = objectives.step_statistics("dopd", signals[0], OPTIONS)
+    local = objectives.step_statistics(signals[0], options)
     assert local.thresholds != statistics.thresholds
 
     losses = [
-        objectives.compute_objective("dopd", micro_batch, micro_signals, statistics, OPTIONS)[0]
+        objectives.compute_objective(dopd, micro_batch, micro_signals, statistics, options)[0]
         for micro_batch, micro_signals in zip(micro_batches, signals)
     ]
     summed = torch.stack(losses).sum()

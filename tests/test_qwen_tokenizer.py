@@ -8,7 +8,7 @@ import pytest
 from transformers import AutoTokenizer, Qwen3VLConfig
 
 from dopd_vl.models import vision_special_token_ids
-from dopd_vl.tiny import QWEN_ADDED_TOKENS, QWEN_SPECIAL_TOKENS, chat_template
+from lab.tiny import QWEN_ADDED_TOKENS, QWEN_SPECIAL_TOKENS, chat_template
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def reference_logprobs(model, processor, conversation, response):
 
 
 def test_rollouts_stop_at_end_of_turn_and_never_sample_vision_tokens():
-    from dopd_vl.tiny import make_tiny_models
+    from lab.tiny import make_tiny_models
 
     # the untrained student (the built-in one has learnt to answer in two tokens): both kinds of ending occur
     processor, models = make_tiny_models("tiny", seed=0)

@@ -16,6 +16,7 @@ from dopd_vl.cli import main
 from dopd_vl.config import load_config
 from dopd_vl.rollout import Rollouts
 from dopd_vl.trainer import TrainingError, setup, step_records, train, train_step
+from lab.tiny import resolve_config
 
 FAST = ["prompts_per_step=4", "rollouts_per_prompt=2", "max_new_tokens=12", "data_size=16", "sample_every=0"]
 
@@ -39,7 +40,7 @@ class ReplayEngine:
 
 def run_one_step(tmp_path, name, overrides):
     config = load_config(overrides=["pair=tiny-text", f"output={tmp_path / name}", *FAST, *overrides])
-    run, start = setup(config, resume=False)
+    run, start = setup(resolve_config(config), resume=False)
     records = step_records(run.records, 0, config, 0, 1)
     size = len(records) // config.gradient_accumulation_steps
     run.engine = ReplayEngine([records[i:i + size] for i in range(0, len(records), size)])
@@ -95,7 +96,7 @@ def test_tiny_vision_run_end_to_end(tmp_path, capsys):
     assert (output / "checkpoints" / "step-00000001" / "student" / "model.safetensors").is_file()
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    from dopd_vl.tiny import padded_vocab_size
+    from lab.tiny import padded_vocab_size
 
     final = AutoModelForImageTextToText.from_pretrained(output / "final")
     processor = AutoProcessor.from_pretrained(output / "final")
@@ -122,7 +123,7 @@ def test_non_finite_loss_names_step_records_and_checkpoint(tmp_path, monkeypatch
                                     "save_steps=1", "gradient_accumulation_steps=2"])
     with pytest.raises(TrainingError, match=r"step 2: the loss is nan on records arith-[\w-]+, arith-[\w-]+; last good "
                                             r"checkpoint: .*step-00000001"):
-        train(config)
+        train(resolve_config(config))
 
 
 def read_losses(output):
@@ -227,7 +228,7 @@ def test_gradient_checkpointing_and_bf16_autocast_run(tmp_path):
     output = tmp_path / "ckpt-bf16"
     config = load_config(overrides=["pair=tiny-text", f"output={output}", *FAST, "max_steps=2",
                                     "gradient_checkpointing=true", "bf16=true"])
-    final = train(config)
+    final = train(resolve_config(config))
     lines = [json.loads(line) for line in (output / "metrics.jsonl").read_text().splitlines()]
     assert len(lines) == 2 and all(math.isfinite(m["loss"]) and m["loss"] > 0 for m in lines)
     assert all(m["grad_norm"] > 0 for m in lines)

@@ -23,7 +23,7 @@ from transformers import AutoConfig
 import dopd_vl.trainer as trainer
 from data_builders.synthetic import build_synthetic
 from dopd_vl.config import load_config
-from dopd_vl.tiny import ensure_tiny_pair
+from lab.tiny import ensure_tiny_pair, resolve_config
 
 
 class AdamWWithoutVocabularyRows(torch.optim.AdamW):
@@ -66,7 +66,7 @@ def main() -> None:
     config = load_config("tiny", [f"output={output}", "method=opsd", f"data={data}", "seed=0",
                                   f"max_steps={args.steps}", f"save_steps={args.steps}", "sample_every=0",
                                   "logging_steps=1", "max_new_tokens=8"])
-    trainer.train(config)
+    trainer.train(resolve_config(config))
     rows = [json.loads(line) for line in (output / "metrics.jsonl").read_text().splitlines()]
     print(f"privileged student: {args.target}")
     print("entropy by step:", [round(row["student_entropy_mean"], 2) for row in rows])

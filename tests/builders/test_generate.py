@@ -23,6 +23,7 @@ from data_builders.checks import check_boxes, check_hints  # noqa: E402
 from data_builders.generate import CACHE_FILE, GeneratorError, cache_folder  # noqa: E402
 from data_builders.tasks import BuildOptions, build_data  # noqa: E402
 from dopd_vl.records import image_size, load_records, relative_box, render_messages  # noqa: E402
+from lab.tiny import resolve_model  # noqa: E402
 
 GOOD = "1. Find how many clips were sold in May from the April count.\n2. Add the April and May counts."
 LONG = "1. " + "Look again at every quantity the problem gives before you go on. " * 120 + "\n2. Add them."
@@ -263,7 +264,7 @@ def test_tiny_text_teacher_writes_hints_that_pass_every_check(tmp_path):
     source.write_text("".join(json.dumps({"question": row["question"], "answer": row["answer"]}) + "\n"
                               for row in rows))
     out = tmp_path / "hints"
-    result = build_data(BuildOptions(task="hints", source=source, out=out, generator="tiny-text:teacher",
+    result = build_data(BuildOptions(task="hints", source=source, out=out, generator=resolve_model("tiny-text:teacher"),
                                      format="gsm8k"), show_progress=False)
     records = load_records(out)
     assert result.kept == len(records) >= 1
@@ -287,7 +288,7 @@ def test_tiny_teacher_writes_boxes_for_image_records(tmp_path):
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "virl.parquet")
     out = tmp_path / "boxes"
     result = build_data(BuildOptions(task="boxes", source=tmp_path / "virl.parquet", out=out,
-                                     generator="tiny:teacher"), show_progress=False)
+                                     generator=resolve_model("tiny:teacher")), show_progress=False)
     records = load_records(out)
     assert result.kept == len(records) >= 1
     for record in records:  # what was kept passes every rule again

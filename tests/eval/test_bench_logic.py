@@ -17,6 +17,7 @@ from fixtures.logic import (AUTOLOGI_CN, AUTOLOGI_EN, GAP_PARTIAL, GAP_REMAINDER
 from eval import ifeval
 from eval.base import Doc, EvalError
 from eval.benchmarks import livebench as lb
+from eval.benchmarks.livebench import benchmark as lb_benchmark
 from eval.benchmarks.logic import AUTOLOGI, ZEBRALOGIC, parse_arrangement, run_verifier, zebra_prediction
 
 
@@ -299,10 +300,10 @@ def test_livebench_html_tables_need_a_reader(tmp_path, monkeypatch):
     html = dict(LIVEBENCH_QUESTIONS["data_analysis"][2], question_id="d-html-1",
                 turns=[lb_question("JSON", "HTML")], ground_truth="<table><tr><th>a</th></tr><tr><td>1</td></tr></table>")
     write_livebench_category(tmp_path, "data_analysis", [html])
-    monkeypatch.setattr(lb, "_html_tables_readable", lambda: False)
+    monkeypatch.setattr(lb_benchmark, "_html_tables_readable", lambda: False)
     with pytest.raises(EvalError, match=r"record d-html-1: the answer is an HTML table.*pip install lxml"):
         lb.LIVEBENCH.load(tmp_path, None)
-    monkeypatch.setattr(lb, "_html_tables_readable", lambda: True)
+    monkeypatch.setattr(lb_benchmark, "_html_tables_readable", lambda: True)
     assert [d.doc_id for d in lb.LIVEBENCH.load(tmp_path, None) if d.document["category"] == "data_analysis"] == \
         ["d-html-1"]
 

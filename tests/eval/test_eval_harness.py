@@ -6,6 +6,7 @@ import pytest
 
 from dopd_vl.cli import main
 from eval.harness import BENCHMARKS, EvalError, Doc, normalize_answer, run_eval
+from lab.tiny import resolve_model
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_eval_tiny_student_on_shapes(data_dir, tmp_path, capsys):
     assert row in capsys.readouterr().out
     # greedy and batched: the same responses with another batch size
     again = run_eval("tiny:student", ["shapes"], data_dir, tmp_path / "again", limit=8, batch_size=8,
-                     max_new_tokens=8)
+                     max_new_tokens=8, location=resolve_model("tiny:student"))
     responses = [json.loads(line)["response"] for line in (tmp_path / "again" / "samples_shapes.jsonl")
                  .read_text().splitlines()]
     assert responses == [s["response"] for s in samples]
@@ -65,8 +66,8 @@ def test_compare_reads_real_runs(data_dir, tmp_path):
     from eval.compare import compare
 
     runs = {role: tmp_path / role for role in ("teacher", "student")}
-    scores = {role: run_eval(f"tiny:{role}", ["shapes"], data_dir, folder, limit=4, batch_size=4,
-                             max_new_tokens=4)["results"]["shapes"]["metrics"]["exact_match"]
+    scores = {role: run_eval(f"tiny:{role}", ["shapes"], data_dir, folder, limit=4, batch_size=4, max_new_tokens=4,
+                             location=resolve_model(f"tiny:{role}"))["results"]["shapes"]["metrics"]["exact_match"]
               for role, folder in runs.items()}
     lines = compare([runs["teacher"], runs["student"]], tmp_path / "cmp").splitlines()
     assert lines[2].split()[:4] == ["teacher", "tiny:teacher", f"{100 * scores['teacher']:.1f}",
@@ -76,7 +77,8 @@ def test_compare_reads_real_runs(data_dir, tmp_path):
 
 
 def test_each_benchmark_has_its_own_response_budget(data_dir, tmp_path):
-    results = run_eval("tiny:student", ["shapes"], data_dir, tmp_path, limit=2, batch_size=2)
+    results = run_eval("tiny:student", ["shapes"], data_dir, tmp_path, limit=2, batch_size=2,
+                       location=resolve_model("tiny:student"))
     assert results["results"]["shapes"]["max_new_tokens"] == BENCHMARKS["shapes"].max_new_tokens == 16
     assert results["config"]["max_new_tokens"] == "per benchmark"
     assert BENCHMARKS["math500"].max_new_tokens == 4096 and BENCHMARKS["chartqa"].max_new_tokens == 64

@@ -8,8 +8,8 @@ import statistics
 import pytest
 
 from dopd_vl.cli import main
-from dopd_vl.lab import (EVALUATIONS, QUICK_STEPS, LabError, LabMethod, TaskResults, lab_method, parse_methods,
-                         write_report)
+from lab.methods import EVALUATIONS, QUICK_STEPS, LabError, LabMethod, lab_method, parse_methods
+from lab.report import TaskResults, write_report
 
 
 def table_rows(report: str, heading: str) -> list[list[str]]:
@@ -132,7 +132,7 @@ def test_lab_errors_exit_2_without_traceback(capsys):
 
 def test_sft_pieces(tiny_text_pair):
     from data_builders.synthetic import arith_records
-    from dopd_vl.sft import SFTRecipe, learning_rate_at, privileged_variant, sft_batch, sft_example
+    from lab.sft import SFTRecipe, learning_rate_at, privileged_variant, sft_batch, sft_example
 
     recipe = SFTRecipe(steps=100, learning_rate=1e-3, warmup_steps=10, min_learning_rate_ratio=0.1)
     assert learning_rate_at(0, recipe) == pytest.approx(1e-4) and learning_rate_at(9, recipe) == pytest.approx(1e-3)

@@ -10,7 +10,7 @@ response positions like every other objective of the project (`dopd_vl.rollout.s
 
 So both models have seen the privileged prompt format: the privileged student of a later distillation run reads a
 prompt it knows. Runs are deterministic for a recipe (one CPU thread, seeded sampling and initialisation). The
-caller caches the result by a hash of the recipe (`dopd_vl.tiny` names the pair's folder by it).
+caller caches the result by a hash of the recipe (`lab.tiny` names the pair's folder by it).
 """
 
 from __future__ import annotations
@@ -23,10 +23,19 @@ from dataclasses import dataclass
 
 import torch
 
-# no privileged input, the task's own (hints, boxes), the final answer only; and `write`: the record's own privileged
-# input as the answer to the generation prompt of `dopd-vl build-data --generator` (configs/prompts/), so a tiny
-# teacher can write hints or boxes for a build as a real model would (poorly: the rule checks reject most of it)
-VARIANTS = ("none", "own", "answer", "write")
+from data_builders.build import choose_privileged
+from data_builders.generate import item_text, load_prompt, prompt_messages
+from dopd_vl.models import load_model
+from dopd_vl.records import load_records, record_from_dict, record_to_dict, render_messages, render_options
+from dopd_vl.rollout import Rollouts, encode_prompts, response_hidden_states, scoring_batch
+
+# The privileged variants of a prompt: no privileged input, the task's own (hints, boxes), the final answer only (the
+# three the privilege lab compares).
+VARIANTS = ("none", "own", "answer")
+# What supervised training may also draw, `write`: the record's own privileged input as the answer to the generation
+# prompt of `dopd-vl build-data --generator` (configs/prompts/), so a tiny teacher can write hints or boxes for a
+# build as a real model would (poorly: the rule checks reject most of it).
+TRAINING_VARIANTS = (*VARIANTS, "write")
 
 
 @dataclass(frozen=True)
@@ -46,9 +55,9 @@ class SFTRecipe:
     def __post_init__(self) -> None:
         if self.steps < 0 or self.batch_size < 1:
             raise ValueError(f"SFTRecipe: steps must be >= 0 and batch_size >= 1, got {self.steps}, {self.batch_size}")
-        unknown = [variant for variant, _ in self.views if variant not in VARIANTS]
+        unknown = [variant for variant, _ in self.views if variant not in TRAINING_VARIANTS]
         if unknown or not self.views:
-            raise ValueError(f"SFTRecipe.views: unknown variant(s) {unknown}; choose from {VARIANTS}")
+            raise ValueError(f"SFTRecipe.views: unknown variant(s) {unknown}; choose from {TRAINING_VARIANTS}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -56,9 +65,6 @@ class SFTRecipe:
 
 def privileged_variant(record, variant: str):
     """The record with its privileged input replaced by a variant (the build's own rule for `answer` and `none`)."""
-    from data_builders.build import choose_privileged
-    from dopd_vl.records import record_from_dict, record_to_dict
-
     if variant == "own":
         return record
     data = record_to_dict(record)
@@ -85,12 +91,8 @@ def solution_of(record) -> str:
 def sft_example(record, variant: str, render: dict) -> tuple[list[dict], str]:
     """(prompt messages, target text) of one record in one variant: the privileged view and the worked solution, or
     for `write` the generation prompt of the record's own kind of privileged input and that input as its answer."""
-    from dopd_vl.records import render_messages
-
     if variant != "write":
         return render_messages(privileged_variant(record, variant), "privileged", **render), solution_of(record)
-    from data_builders.generate import item_text, load_prompt, prompt_messages
-
     kind = "hints" if record.privileged.hints else "boxes"
     plain = privileged_variant(record, "none")
     return prompt_messages(plain, load_prompt(kind), None), item_text(record, kind)
@@ -99,8 +101,6 @@ def sft_example(record, variant: str, render: dict) -> tuple[list[dict], str]:
 def sft_batch(processor, examples: list[tuple[list[dict], str]]):
     """Prompts (non-thinking template) with their targets appended: a `ScoringBatch` whose response tokens are the
     target and the end-of-turn token."""
-    from dopd_vl.rollout import Rollouts, encode_prompts, scoring_batch
-
     tokenizer = getattr(processor, "tokenizer", processor)
     end_of_turn = tokenizer.convert_tokens_to_ids("<|im_end|>")
     prompts = encode_prompts(processor, [messages for messages, _ in examples])
@@ -110,8 +110,6 @@ def sft_batch(processor, examples: list[tuple[list[dict], str]]):
 
 def sft_loss(model, batch) -> torch.Tensor:
     """Mean cross-entropy of the response tokens (logits only at the response positions)."""
-    from dopd_vl.rollout import response_hidden_states
-
     hidden_NH = response_hidden_states(model, batch)
     logits_NV = model.get_output_embeddings()(hidden_NH).float()
     return torch.nn.functional.cross_entropy(logits_NV, batch.token_ids_N.to(logits_NV.device))
@@ -161,21 +159,15 @@ def train_sft(model, processor, records, recipe: SFTRecipe, render: dict | None 
 def train_saved_model(folder: str, family: str, data: str, recipe: dict) -> dict:
     """Load the model saved in `folder`, train it on the records of the build folder `data`, save it back in place.
     Runs on one CPU thread, so that a run is deterministic for its recipe and two runs share two cores."""
-    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
-
-    from dopd_vl.records import load_records, render_options
-
     torch.set_num_threads(1)
-    auto = AutoModelForImageTextToText if family == "qwen3-vl" else AutoModelForCausalLM
-    processor = (AutoProcessor if family == "qwen3-vl" else AutoTokenizer).from_pretrained(folder)
-    model = auto.from_pretrained(folder, dtype=torch.float32)
+    model, processor = load_model(folder, family)
     summary = train_sft(model, processor, load_records(data), SFTRecipe(**recipe), render_options(data))
     model.save_pretrained(folder)
     return summary
 
 
 def train_saved_models(folders: dict, family: str, data, recipes: dict[str, SFTRecipe]) -> dict:
-    """`train_saved_model` for each role of `folders`, each in its own process (`python -m dopd_vl.sft`), all at
+    """`train_saved_model` for each role of `folders`, each in its own process (`python -m lab.sft`), all at
     once when the machine has a core for each; returns each role's summary."""
     import json
     import os
@@ -188,7 +180,7 @@ def train_saved_models(folders: dict, family: str, data, recipes: dict[str, SFTR
     environment = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
     summaries, running = {}, {}
     for role, job in jobs.items():
-        running[role] = subprocess.Popen([sys.executable, "-m", "dopd_vl.sft", *job], env=environment,
+        running[role] = subprocess.Popen([sys.executable, "-m", "lab.sft", *job], env=environment,
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if not parallel:
             summaries[role] = _finish(role, running.pop(role))
@@ -207,7 +199,7 @@ def _finish(role: str, process) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-if __name__ == "__main__":  # python -m dopd_vl.sft FOLDER FAMILY DATA RECIPE_JSON (see train_saved_models)
+if __name__ == "__main__":  # python -m lab.sft FOLDER FAMILY DATA RECIPE_JSON (see train_saved_models)
     import json
     import sys
 

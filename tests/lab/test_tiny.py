@@ -9,7 +9,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from dopd_vl.models import vision_special_token_ids
-from dopd_vl.tiny import (QWEN_ADDED_TOKENS, QWEN_SPECIAL_TOKENS, SFT_RECIPES, ensure_tiny_pair, make_tiny_models,
+from lab.tiny import (QWEN_ADDED_TOKENS, QWEN_SPECIAL_TOKENS, SFT_RECIPES, ensure_tiny_pair, make_tiny_models,
                           tiny_pair_dir)
 
 
@@ -35,7 +35,7 @@ def vision_inputs(processor, batch=1, question="How many shapes are there?"):
 
 def test_build_is_deterministic_given_seed(tmp_path, monkeypatch):
     """The whole build, supervised training included (a few steps here; the built-in pairs run the recipes of
-    dopd_vl.tiny.SFT_RECIPES), gives byte-identical files for a seed (build.json: all but the training times)."""
+    lab.tiny.SFT_RECIPES), gives byte-identical files for a seed (build.json: all but the training times)."""
 
     def build_without_times(folder):
         build = json.loads((folder / "build.json").read_text())

@@ -3,11 +3,15 @@
 Everything a real pair ships is made here from code: a byte-level BPE tokenizer trained on a generated corpus with
 Qwen's special tokens, a chat template in Qwen's format, model configs, seeded initial weights and, for the vision
 pair, the stock `Qwen3VLProcessor`. Then both models are trained on their synthetic task (`shapes` for `tiny`, `arith`
-for `tiny-text`) by supervised fine-tuning (`dopd_vl.sft`), teacher and student in parallel processes: the teacher is
+for `tiny-text`) by supervised fine-tuning (`lab.sft`), teacher and student in parallel processes: the teacher is
 four times the student's size, so it ends up clearly better, and both have seen the three privileged variants (none,
-the task's own, the final answer). These are the models of the privilege lab (`dopd_vl.lab`). The result is written
+the task's own, the final answer). These are the models of the privilege lab (`lab.privilege`). The result is written
 as ordinary `save_pretrained` folders in the cache, named by a hash of everything that determines the build, so the
 tiny pairs load through exactly the code path of real ones (`dopd_vl.models.load_pair`).
+
+The core never builds them: their pair cards (`configs/pairs/tiny*.yaml`) say `builtin`, and the face (`dopd-vl`)
+or the lab resolves such a pair into its two folders here (`resolve_pair`, `resolve_config`, `resolve_model`) and
+hands plain paths down, with the default synthetic data set when a run names none.
 """
 
 from __future__ import annotations
@@ -60,18 +64,19 @@ VISION_SIZES = {
 IMAGE_MIN_PIXELS = 64 * 64
 IMAGE_MAX_PIXELS = 128 * 128
 
-TINY_PAIRS = {"tiny": "qwen3-vl", "tiny-text": "qwen3"}
-TINY_TASKS = {"tiny": "shapes", "tiny-text": "arith"}  # the synthetic task each pair is trained on
+TINY_PAIRS = {"tiny": "qwen3-vl", "tiny-text": "qwen3"}  # pair -> family
+# The synthetic task of each family: what its tiny pair is trained on, and the data of a run that names none.
+FAMILY_TASKS = {"qwen3-vl": "shapes", "qwen3": "arith"}
 
-# Supervised training of the tiny pairs (dopd_vl.sft.SFTRecipe fields; the seed is the pair's). Teacher and student
+# Supervised training of the tiny pairs (lab.sft.SFTRecipe fields; the seed is the pair's). Teacher and student
 # train at the same time on one CPU core each; the teacher's steps set the build time (about a minute on 2 cores).
 # Measured on the held-out split (docs/lab/report.md has the numbers of the current recipes): the teacher ends well
 # above the student without privileged input, and higher still with it; the student is weak but above chance.
 SFT_DATA_SIZE = 4000  # training records, drawn from the train split of the synthetic task
 # One example in ten teaches each teacher to write its task's privileged input for `build-data --generator`
-# (sft.VARIANTS), so `tiny:teacher` and `tiny-text:teacher` can stand in for a real generator; the students keep the
-# three variants the lab compares (measured with writing examples for the students too: the arith student did worse
-# with hints than without, 18.4% against 19.6%, and the lab's DOPD fell from 16.6% to 4.2%)
+# (sft.TRAINING_VARIANTS), so `tiny:teacher` and `tiny-text:teacher` can stand in for a real generator; the students
+# keep the three variants the lab compares (measured with writing examples for the students too: the arith student
+# did worse with hints than without, 18.4% against 19.6%, and the lab's DOPD fell from 16.6% to 4.2%)
 TEXT_VIEWS = (("none", 0.4), ("own", 0.45), ("answer", 0.15))
 VISION_VIEWS = (("none", 0.35), ("own", 0.5), ("answer", 0.15))
 
@@ -86,6 +91,11 @@ SFT_RECIPES = {
     "tiny": {"teacher": dict(steps=200, batch_size=16, learning_rate=1e-3, views=with_writing(VISION_VIEWS)),
              "student": dict(steps=200, batch_size=16, learning_rate=1e-3, views=VISION_VIEWS)},
 }
+
+
+def pair_task(name: str) -> str:
+    """The synthetic task a tiny pair is trained on (`shapes` for `tiny`, `arith` for `tiny-text`)."""
+    return FAMILY_TASKS[TINY_PAIRS[name]]
 
 
 def cache_dir() -> Path:
@@ -195,7 +205,7 @@ def build_processor(family: str, tokenizer):
 
 def sft_recipes(name: str, seed: int, sft_steps: int | None = None) -> dict:
     """The SFT recipe of each role (`sft_steps` replaces the default steps: 0 leaves the weights as initialised)."""
-    from dopd_vl.sft import SFTRecipe
+    from lab.sft import SFTRecipe
 
     recipes = {}
     for offset, (role, fields) in enumerate(SFT_RECIPES[name].items()):
@@ -215,7 +225,7 @@ def build_spec(name: str, seed: int, sft_steps: int | None = None) -> dict:
             "tokenizer_base_vocab": TOKENIZER_BASE_VOCAB, "text_sizes": TEXT_SIZES,
             "vision_sizes": VISION_SIZES if family == "qwen3-vl" else None,
             "image_pixels": [IMAGE_MIN_PIXELS, IMAGE_MAX_PIXELS], "template": chat_template(family),
-            "sft": {"task": TINY_TASKS[name], "generator_version": GENERATOR_VERSION, "data_size": SFT_DATA_SIZE,
+            "sft": {"task": pair_task(name), "generator_version": GENERATOR_VERSION, "data_size": SFT_DATA_SIZE,
                     "recipes": {role: r.to_dict() for role, r in sft_recipes(name, seed, sft_steps).items()}}}
 
 
@@ -277,11 +287,64 @@ def write_tiny_pair(name: str, seed: int, out: Path, sft_steps: int | None = Non
     summary = {}
     if any(recipe.steps for recipe in recipes.values()):
         from data_builders.synthetic import build_synthetic
-        from dopd_vl.sft import train_saved_models
+        from lab.sft import train_saved_models
 
-        task = TINY_TASKS[name]
+        task = pair_task(name)
         data = build_synthetic(task, cache_dir() / "data" / f"sft-{task}-n{SFT_DATA_SIZE}-seed{seed}", SFT_DATA_SIZE,
                                seed, show_progress=False)
         summary = train_saved_models({role: out / role for role in recipes}, TINY_PAIRS[name], data, recipes)
     build = build_spec(name, seed, sft_steps) | {"sft_summary": summary}
     (out / "build.json").write_text(json.dumps(build, indent=1, sort_keys=True))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Built-in pairs as plain paths: what the face hands the core (which never builds a pair or a data set itself).
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def resolve_pair(spec):
+    """A pair card with its `builtin` models replaced by the tiny pair's folders (built on first use); other cards as
+    they are."""
+    import dataclasses
+
+    from dopd_vl.models import PairError
+
+    if "builtin" not in (spec.teacher, spec.student):
+        return spec
+    if spec.name not in TINY_PAIRS:
+        raise PairError(f"{spec.source}: 'builtin' models exist only for the pairs {sorted(TINY_PAIRS)}")
+    folder = ensure_tiny_pair(spec.name)
+    return dataclasses.replace(spec, **{role: str(folder / role) for role in ("teacher", "student")
+                                        if getattr(spec, role) == "builtin"})
+
+
+def default_data(family: str, size: int, seed: int) -> Path:
+    """The built-in synthetic set of a family (shapes for vision, arith for text), built once and cached."""
+    from data_builders.synthetic import build_synthetic
+
+    task = FAMILY_TASKS[family]
+    return build_synthetic(task, cache_dir() / "data" / f"{task}-n{size}-seed{seed}", size, seed, show_progress=False)
+
+
+def resolve_config(config):
+    """A `TrainConfig` as the trainer takes it: the built-in pair's folders as `teacher` / `student`, and the default
+    synthetic set as `data` when the config names none (`data_size` records)."""
+    import dataclasses
+
+    from dopd_vl.models import load_pair_spec
+
+    spec = load_pair_spec(config.pair, teacher=config.teacher, student=config.student)
+    resolved = resolve_pair(spec)
+    changes = {role: getattr(resolved, role) for role in ("teacher", "student")
+               if getattr(resolved, role) != getattr(spec, role)}
+    if not config.data:
+        changes["data"] = str(default_data(spec.family, config.data_size, config.seed))
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+def resolve_model(reference: str) -> str:
+    """`tiny:teacher` / `tiny-text:student` as the built pair's folder; any other reference unchanged."""
+    pair, _, role = reference.rpartition(":")
+    if pair in TINY_PAIRS and role in ("teacher", "student") and not Path(reference).expanduser().exists():
+        return str(ensure_tiny_pair(pair) / role)
+    return reference

@@ -1,0 +1,47 @@
+"""LiveBench's shared extraction helpers (its process_results/util.py): the answer in the last box, the <solution>
+tags, Python literals."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+
+def boxed_inside(text: str) -> str | None:
+    """The answer in the last box exactly as LiveBench reads it, `remove_boxed(last_boxed_only_string(text))`: after a
+    `\\boxed ` with a space, the text up to the next `$`; else the last `\\boxed{...}` (an `\\fbox{...}` only when
+    there is no `\\boxed`) with balanced braces, `$` removed, content not stripped. None when there is none or its
+    braces never close. Not `dopd_vl.records.last_boxed`, which reads boxes for our own scorers: LiveBench's scores
+    must equal its reference scorer's, edge cases included (which box wins, an unclosed last box, stripping)."""
+    if "\\boxed " in text:
+        return text.split("\\boxed ")[-1].split("$")[0]
+    start = text.rfind("\\boxed")
+    if start < 0:
+        start = text.rfind("\\fbox")
+        if start < 0:
+            return None
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == "{":
+            depth += 1
+        elif text[index] == "}":
+            depth -= 1
+            if depth == 0:
+                boxed = text[start:index + 1].replace("$", "").replace("fbox", "boxed")
+                if boxed.startswith("\\boxed "):  # an fbox, a space, then `$` before its brace
+                    return boxed[len("\\boxed "):]
+                return boxed[len("\\boxed{"):-1] if boxed.startswith("\\boxed{") else None
+    return None
+
+
+def _solutions(text: str, flags: int = 0) -> list[str]:
+    """Contents of `<solution>...</solution>`, else of a mistyped `</solution>...</solution>`."""
+    return (re.findall(r"<solution>(.*?)</solution>", text, flags)
+            or re.findall(r"</solution>(.*?)</solution>", text, flags))
+
+
+def _literal(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return None
