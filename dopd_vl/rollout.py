@@ -2,63 +2,78 @@
 
 The rollout engine samples from the student's view (no privileged input). Each view then re-scores the *token ids*
 appended to its own prompt ids (never re-tokenised text), so the three views align token for token.
+
+Images and videos reach the processor through qwen-vl-utils (`fetch_image`, `fetch_video`: Qwen's reference
+loading, resizing and frame sampling, with its video backends). Its resize is given the processor's own pixel range
+and patch size (a part's own `min_pixels`, `max_pixels`, `resized_height`... win), so it lands on the size the
+processor would pick and the processor's own resize is a no-op: the model gets the sizes, and so the token counts,
+that its processor sets, never qwen-vl-utils' defaults (tuned for the full-size models).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import io
+import logging
+import math
+import os
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from PIL import Image
+from qwen_vl_utils import extract_vision_info, fetch_image, fetch_video
+from qwen_vl_utils import vision_process as qwen_vision
 
+from dopd_vl.errors import DopdError
 from dopd_vl.models import vision_special_token_ids
-from dopd_vl.video import VIDEO_FRAMES, read_video
 
 VISION_KEYS = ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_grid_thw")
+QWEN3_VL_PATCH = 16  # the patch size qwen-vl-utils sizes for when no processor says (its own default is Qwen2.5's 14)
 
 
-def conversation_images(messages: list[dict]) -> list[Image.Image]:
-    """The images of a conversation in order: PIL images as given, paths and encoded bytes opened as RGB."""
-    images = []
-    for message in messages:
-        if isinstance(message["content"], str):
-            continue
-        for part in message["content"]:
-            if part.get("type") == "image" or "image" in part:
-                image = part["image"]
-                if isinstance(image, bytes):
-                    image = io.BytesIO(image)
-                images.append(image if isinstance(image, Image.Image) else Image.open(image).convert("RGB"))
-    return images
+def conversation_images(messages: list[dict], processor=None) -> list[Image.Image]:
+    """The images of a conversation in order (PIL images, paths or encoded bytes), as `processor` receives them:
+    qwen-vl-utils' `fetch_image`, RGB and resized into the processor's pixel range. Without a processor they are
+    only opened, at their own size."""
+    if processor is None:
+        images = [_image(part["image"] if "image" in part else part["image_url"])
+                  for part in _vision_parts(messages) if "video" not in part]
+        return [qwen_vision.to_rgb(Image.open(i) if isinstance(i, str) else i) for i in images]
+    patch, pixels = _patch_size(processor), _pixel_range(getattr(processor, "image_processor", None))
+    return [fetch_image(_image_info(part, pixels), image_patch_size=patch)
+            for part in _vision_parts(messages) if "video" not in part]
 
 
-def conversation_videos(messages: list[dict], frames: int = VIDEO_FRAMES) -> list[tuple[np.ndarray, dict]]:
-    """The videos of a conversation in order, each decoded from its file as `(frames_THWC, metadata)`: `frames`
-    frames (or the part's own `nframes`) sampled uniformly, with the metadata the processor needs for timestamps."""
-    return [read_video(part["video"], int(part.get("nframes") or frames))
-            for message in messages if not isinstance(message["content"], str)
-            for part in message["content"] if part.get("type") == "video" or "video" in part]
+def conversation_videos(messages: list[dict], processor=None) -> list[tuple[torch.Tensor, dict]]:
+    """The videos of a conversation in order, as `(frames_TCHW, metadata)` from qwen-vl-utils' `fetch_video`: the
+    part's own `nframes` uniformly spaced from the first frame to the last (a benchmark sets it: VSI-Bench 32), or
+    frames at the part's `fps` (qwen-vl-utils' 2 by default, at least 4 frames). qwen-vl-utils rounds a frame count
+    to even and refuses one above the video's frame count. The metadata
+    (`fps`, `frames_indices`, `total_num_frames`) gives Qwen3-VL's timestamps. Each frame is resized into the share
+    of `processor`'s video pixel budget for that many frames (qwen-vl-utils' own range without a processor)."""
+    patch = _patch_size(processor)
+    pixels = _pixel_range(getattr(processor, "video_processor", None)) if processor is not None else (None, None)
+    return [_video(_video_info(part, pixels, patch), patch)
+            for part in _vision_parts(messages) if "video" in part]
 
 
 def encode_prompts(processor, conversations: list[list[dict]], padding_side: str = "left",
-                   enable_thinking: bool = False, video_frames: int = VIDEO_FRAMES) -> dict[str, torch.Tensor]:
+                   enable_thinking: bool = False) -> dict[str, torch.Tensor]:
     """Chat-template and tokenize a batch of conversations (with their images and videos, for a vision processor).
 
-    Videos are decoded here (`video_frames` frames each unless a part says `nframes`; see `read_video`) and handed
-    to the processor as sampled frames with their metadata (`do_sample_frames=False`), so the processor neither
-    decodes nor re-samples them and computes Qwen3-VL's frame timestamps from the true frame indices and rate."""
+    Images and videos are loaded here (`conversation_images`, `conversation_videos`) and handed to the processor already sized, videos as sampled frames with their
+    metadata (`do_sample_frames=False`), so the processor neither decodes nor re-samples them and computes Qwen3-VL's
+    frame timestamps from the true frame indices and rate."""
     tokenizer = getattr(processor, "tokenizer", processor)
     texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False,
                                            enable_thinking=enable_thinking) for c in conversations]
-    images = [conversation_images(c) for c in conversations]
-    videos = [video for c in conversations for video in conversation_videos(c, video_frames)]
+    images = [image for c in conversations for image in conversation_images(c, processor)]
+    videos = [video for c in conversations for video in conversation_videos(c, processor)]
     previous_side, tokenizer.padding_side = tokenizer.padding_side, padding_side
     try:
-        if any(images) or videos:
-            vision = {"images": [i for group in images for i in group]} if any(images) else {}
+        if images or videos:
+            vision = {"images": images} if images else {}
             if videos:
                 vision.update(videos=[frames for frames, _ in videos], do_sample_frames=False,
                               video_metadata=[metadata for _, metadata in videos])
@@ -66,6 +81,137 @@ def encode_prompts(processor, conversations: list[list[dict]], padding_side: str
         return dict(tokenizer(texts, return_tensors="pt", padding=True))
     finally:
         tokenizer.padding_side = previous_side
+
+
+def _vision_parts(messages: list[dict]) -> list[dict]:
+    """The image and video parts of a conversation in order, by qwen-vl-utils' rule."""
+    return extract_vision_info([messages]) if messages else []
+
+
+def _image(image) -> Image.Image | str:
+    """A part's image as `fetch_image` takes it: encoded bytes opened, a path as text."""
+    if isinstance(image, bytes):
+        return Image.open(io.BytesIO(image))
+    if isinstance(image, os.PathLike):
+        return os.fspath(image)
+    return image if isinstance(image, (Image.Image, str)) else Image.open(image)
+
+
+def _patch_size(processor) -> int:
+    """The patch size qwen-vl-utils sizes for (its factor is patch x 2): the processor's, or Qwen3-VL's."""
+    part = getattr(processor, "image_processor", None) or getattr(processor, "video_processor", None)
+    if part is None or getattr(part, "patch_size", None) is None:
+        return QWEN3_VL_PATCH
+    merge = getattr(part, "merge_size", qwen_vision.SPATIAL_MERGE_SIZE)
+    if merge != qwen_vision.SPATIAL_MERGE_SIZE:
+        raise DopdError(f"processor merge size {merge}: qwen-vl-utils sizes images for a merge size of "
+                        f"{qwen_vision.SPATIAL_MERGE_SIZE}")
+    return int(part.patch_size)
+
+
+def _pixel_range(part) -> tuple[int | None, int | None]:
+    """An image or video processor's `(min, max)` pixels: its `min_pixels`/`max_pixels`, else its `size`'s
+    `shortest_edge`/`longest_edge` (Qwen's processors use these names for pixel counts)."""
+    size = getattr(part, "size", None) or {}
+
+    def pick(*names):
+        for source in (part, size):
+            for name in names:
+                value = source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+                if value:
+                    return int(value)
+        return None
+
+    return pick("min_pixels", "shortest_edge"), pick("max_pixels", "longest_edge")
+
+
+def _image_info(part: dict, pixels: tuple[int | None, int | None]) -> dict:
+    """The part as `fetch_image` takes it, with the processor's pixel range unless the part sets its own size."""
+    info = dict(part)
+    key = "image" if "image" in info else "image_url"
+    info[key] = _image(info[key])
+    return _with_range(info, *pixels)
+
+
+def _with_range(info: dict, low: int | None, high: int | None) -> dict:
+    """`info` with `min_pixels` and `max_pixels` where it sets none, kept apart from the ones it sets."""
+    if "max_pixels" in info and low is not None:
+        low = min(low, info["max_pixels"])
+    if "min_pixels" in info and high is not None:
+        high = max(high, info["min_pixels"])
+    for name, value in (("min_pixels", low), ("max_pixels", high)):
+        if value is not None:
+            info.setdefault(name, value)
+    return info
+
+
+def _video_info(part: dict, pixels: tuple[int | None, int | None], patch: int) -> dict:
+    """The part as `fetch_video` takes it and, when it sets `nframes`, per-frame pixels of `1/T` of the processor's
+    video budget for its `T` frames, as the Qwen3-VL video processor spreads its `size` over all frames (unless the
+    part sets its own). A share under four merged patches (the least
+    qwen-vl-utils gives an image) would make its resize shrink a side to 0: such frames keep qwen-vl-utils' own
+    range, and the processor shrinks them to its budget itself, as it did before."""
+    info = {key: value for key, value in part.items() if key != "type"}
+    if isinstance(info["video"], os.PathLike):
+        info["video"] = os.fspath(info["video"])
+    if "nframes" not in info:  # sampled by fps: the frame count is known only once the video is open
+        return info
+    info["nframes"] = int(info["nframes"])
+    count = max(qwen_vision.round_by_factor(info["nframes"], qwen_vision.FRAME_FACTOR), qwen_vision.FRAME_FACTOR)
+    low, high = pixels
+    least = qwen_vision.IMAGE_MIN_TOKEN_NUM * (patch * qwen_vision.SPATIAL_MERGE_SIZE) ** 2
+    if high is not None and high // count >= least:
+        return _with_range(info, math.ceil(low / count) if low is not None else None, high // count)
+    return info
+
+
+def _video(info: dict, patch: int) -> tuple[torch.Tensor, dict]:
+    """`fetch_video`'s frames and metadata; a video file's last few are cached, as a benchmark asks many questions
+    about each."""
+    if not isinstance(info["video"], str) or info["video"].startswith(("http://", "https://")):
+        return _fetch_video(info, patch)
+    path = info["video"].removeprefix("file://")
+    stat = os.stat(path)
+    frames, metadata = _cached_video(tuple(sorted(info.items())), patch, stat.st_mtime_ns, stat.st_size)
+    return frames.clone(), dict(metadata)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_video(info: tuple, patch: int, mtime_ns: int, size: int) -> tuple[torch.Tensor, dict]:
+    return _fetch_video(dict(info), patch)
+
+
+def _fetch_video(info: dict, patch: int) -> tuple[torch.Tensor, dict]:
+    """`fetch_video` with `return_video_metadata`, its frame indices as a list; a DopdError naming the video and the
+    backend's own error when it fails, or when qwen-vl-utils has no backend that can read videos here."""
+    backend = qwen_vision.get_video_reader_backend()
+    if backend == "torchvision" and not hasattr(qwen_vision.io, "read_video"):
+        raise DopdError("no video reader for qwen-vl-utils: it would use torchvision (torchcodec and decord are not "
+                        "installed, or FORCE_QWENVL_VIDEO_READER says so), and torchvision "
+                        f"{qwen_vision.torchvision.__version__} has no read_video; install decord "
+                        "(`pip install 'qwen-vl-utils[decord]'`) or torchcodec (with FFmpeg's libraries)")
+    warnings = _Warnings()
+    logger = logging.getLogger(qwen_vision.__name__)
+    logger.addHandler(warnings)
+    try:
+        frames, metadata = fetch_video(info, image_patch_size=patch, return_video_metadata=True)
+    except Exception as error:  # a backend's own error is only logged, then torchvision is tried (and fails)
+        problem = warnings.messages[-1].split("msg: ", 1)[-1] if warnings.messages else f"{error!r}"
+        raise DopdError(f"video {info['video']}: qwen-vl-utils ({backend}) could not read it: {problem}") from error
+    finally:
+        logger.removeHandler(warnings)
+    return frames, dict(metadata, frames_indices=[int(i) for i in metadata["frames_indices"]])
+
+
+class _Warnings(logging.Handler):
+    """Collects qwen-vl-utils' warnings, where a failing video backend's error goes."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
 
 
 @dataclass

@@ -16,7 +16,8 @@ text); other fields (the current release's `pruned` flag) are ignored, so every 
 Prompt (the reference's default): the video, then "These are frames of a video.", the question and, for multiple
 choice, "Options:" with the published option lines, "Answer with the option's letter from the given choices
 directly."; for a numerical question "Please answer the question using a single word or phrase.". The video is
-sampled uniformly to `VIDEO_FRAMES` frames (32, as lmms-eval evaluates VSI-Bench; see `dopd_vl.video.read_video`).
+sampled uniformly to `VIDEO_FRAMES` frames (32, as lmms-eval evaluates VSI-Bench: the part's `nframes`), read by
+qwen-vl-utils' `fetch_video` (see `dopd_vl.rollout.conversation_videos`).
 
 Scoring, per question type:
 
@@ -41,7 +42,6 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from dopd_vl.video import VIDEO_FRAMES  # 32 frames per video: lmms-eval's VSI-Bench setting
 from eval.base import Benchmark, Doc, EvalError, jsonl_records, missing_message, parquet_rows, record_error
 from eval.extract import extract_choice
 from eval.metrics import mean_relative_accuracy, to_number
@@ -57,6 +57,8 @@ CHOICE_POST_PROMPT = "Answer with the option's letter from the given choices dir
 NUMERICAL_POST_PROMPT = "Please answer the question using a single word or phrase."
 
 _OPTION = re.compile(r"^\s*([A-Z])[.)]\s*(.*?)\s*$", re.DOTALL)
+
+VIDEO_FRAMES = 32  # frames per video (each part's `nframes`): lmms-eval's VSI-Bench setting
 
 
 def question_file(data_dir: Path) -> Path:

@@ -8,7 +8,8 @@ from eval.base import Doc, EvalError
 from eval.benchmarks import BENCHMARKS
 from eval.benchmarks import video as video_module
 from eval.harness import run_eval
-from fixtures.video import RECORDS, VIDEO_FPS, square_frame, write_vsibench
+from lab.tiny import resolve_model
+from fixtures.video import RECORDS, VIDEO_FPS, square_frames, write_vsibench
 
 VSIBENCH = BENCHMARKS["vsibench"]
 
@@ -155,20 +156,34 @@ def test_aggregate_averages_the_papers_tasks(data_dir):
 
 
 def test_videos_are_sampled_uniformly_with_their_timestamps(data_dir):
+    from dopd_vl.errors import DopdError
     from dopd_vl.rollout import conversation_videos
-    from dopd_vl.video import read_video
 
     path = data_dir / "vsibench" / "scannet" / "scene0011_00.mp4"
-    frames_THWC, metadata = read_video(path, 4)
-    assert frames_THWC.shape == (4, 64, 64, 3) and frames_THWC.dtype.name == "uint8"
-    assert [square_frame(f) for f in frames_THWC] == metadata["frames_indices"] == [0, 5, 10, 15]
+
+    def sampled(nframes):  # read by qwen-vl-utils' fetch_video at the video's own 64 x 64 pixels
+        part = {"type": "video", "video": str(path), "nframes": nframes, "min_pixels": 64 * 64, "max_pixels": 64 * 64}
+        (video,) = conversation_videos([{"role": "user", "content": [part]}])
+        return video
+
+    frames_TCHW, metadata = sampled(4)
+    assert tuple(frames_TCHW.shape) == (4, 3, 64, 64)
+    assert square_frames(frames_TCHW) == metadata["frames_indices"] == [0, 5, 10, 15]
     assert (metadata["fps"], metadata["total_num_frames"]) == (VIDEO_FPS, 16)
-    assert [square_frame(f) for f in read_video(path, 40)[0]] == list(range(16))  # a short video: every frame
+    # qwen-vl-utils rounds the frame count to even (5 -> 4) and takes at most every frame of the video
+    assert sampled(5)[1]["frames_indices"] == [0, 5, 10, 15]
+    assert square_frames(sampled(16)[0]) == list(range(16))
+    with pytest.raises(DopdError, match=r"scene0011_00\.mp4: .*nframes should in interval \[2, 16\], but got 40"):
+        sampled(40)  # more frames than the video has: refused (the PyAV reader before it gave every frame)
+    with pytest.raises(DopdError, match=r"but got 0"):
+        sampled(1)  # rounded to 0: Qwen3-VL's temporal patch needs 2
     conversation = VSIBENCH.load(data_dir, 1)[0].messages
-    # the part's own nframes (32, more than the video has) wins over the default of 8
-    assert [v[1]["frames_indices"] for v in conversation_videos(conversation, frames=8)] == [list(range(16))]
-    with pytest.raises(ValueError, match="at least 2 frames"):
-        read_video(path, 1)
+    # VSI-Bench's parts ask for 32 frames, more than this 16-frame video has
+    with pytest.raises(DopdError, match=r"but got 32"):
+        conversation_videos(conversation)
+    # a part without nframes: qwen-vl-utils' 2 frames per second (at least 4): 2 s at 8 fps gives 4 frames
+    del conversation[0]["content"][0]["nframes"]
+    assert [v[1]["frames_indices"] for v in conversation_videos(conversation)] == [[0, 5, 10, 15]]
 
 
 def test_encode_prompts_gives_qwen3_vl_video_inputs(data_dir, tiny_vl_pair):
@@ -190,9 +205,9 @@ def test_encode_prompts_gives_qwen3_vl_video_inputs(data_dir, tiny_vl_pair):
     text = tokenizer.decode(inputs["input_ids"][0])
     # frames 0, 5, 10, 15 at 8 fps: each temporal patch is stamped with the mean time of its two frames
     assert "<0.3 seconds><|vision_start|>" in text and "<1.6 seconds><|vision_start|>" in text
-    without_nframes = [{"role": "user", "content": [{"type": "video", "video": part["video"]}]}]
+    six_frames = [{"role": "user", "content": [{"type": "video", "video": part["video"], "nframes": 6}]}]
     # 6 frames: 3 temporal patches, each frame shrunk to 32 x 32 by the tiny processor's budget (128 x 128 pixels)
-    assert encode_prompts(processor, [without_nframes], video_frames=6)["video_grid_thw"].tolist() == [[3, 2, 2]]
+    assert encode_prompts(processor, [six_frames])["video_grid_thw"].tolist() == [[3, 2, 2]]
     text_only = encode_prompts(processor, [[{"role": "user", "content": "Hi"}]])
     assert set(text_only) == {"input_ids", "attention_mask"}
 
@@ -209,7 +224,7 @@ def test_tiny_student_answers_vsibench_from_the_video(data_dir, tmp_path, monkey
 
     monkeypatch.setattr(dopd_vl.rollout, "encode_prompts", recording_encode_prompts)
     results = run_eval("tiny:student", ["vsibench"], data_dir, tmp_path / "out", limit=2, batch_size=2,
-                       max_new_tokens=4)
+                       max_new_tokens=4, location=resolve_model("tiny:student"))
     (inputs,) = encoded  # the generating model saw both videos, 4 frames each
     assert inputs["video_grid_thw"].tolist() == [[2, 4, 4], [2, 4, 4]] and "pixel_values_videos" in inputs
     entry = results["results"]["vsibench"]
