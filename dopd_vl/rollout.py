@@ -62,9 +62,9 @@ def encode_prompts(processor, conversations: list[list[dict]], padding_side: str
                    enable_thinking: bool = False) -> dict[str, torch.Tensor]:
     """Chat-template and tokenize a batch of conversations (with their images and videos, for a vision processor).
 
-    Images and videos are loaded here (`conversation_images`, `conversation_videos`) and handed to the processor already sized, videos as sampled frames with their
-    metadata (`do_sample_frames=False`), so the processor neither decodes nor re-samples them and computes Qwen3-VL's
-    frame timestamps from the true frame indices and rate."""
+    Images and videos are loaded here (`conversation_images`, `conversation_videos`) and handed to the processor
+    already sized, videos as sampled frames with their metadata (`do_sample_frames=False`), so the processor neither
+    decodes nor re-samples them and computes Qwen3-VL's frame timestamps from the true frame indices and rate."""
     tokenizer = getattr(processor, "tokenizer", processor)
     texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False,
                                            enable_thinking=enable_thinking) for c in conversations]
