@@ -44,6 +44,20 @@ def cmd_pairs(args) -> None:
     print_table(rows)
 
 
+def cmd_methods(args) -> None:
+    from dopd_vl.objectives import METHODS
+
+    rows = [("method", "frozen views", "fixed objective.* options", "what it does")]
+    for name, method in METHODS.items():
+        fixed = " ".join(f"{key}={str(value).lower()}" for key, value in method.overrides.items())
+        rows.append((name, ", ".join(method.views), fixed or "-", method.summary))
+    print_table(rows)
+    print("\nOptions of every method: `dopd-vl config --fields` (objective.*), set as objective.KEY=VALUE. Grids of "
+          "the paper: objective.regimes=LIST (Table 6), objective.deep_divergence / objective.light_support (Table 8), "
+          "objective.teacher_privileged / objective.student_privileged (Figure 3), objective.beta_l / objective.beta_w "
+          "(Figure 10).")
+
+
 def cmd_check(args) -> None:
     import torch
 
@@ -224,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("pairs", help="list the model pairs: teacher, student, sizes, where the weights come from",
                         description="List the model pairs of configs/pairs/. Parameter counts are exact when the "
                                     "models' configs are on this machine, nominal otherwise.")
+
+    commands.add_parser("methods", help="list the distillation methods and ablations, with what each does",
+                        description="Every method of the objective registry: the frozen views it scores, the "
+                                    "options it fixes, and one line on what it does.")
 
     check = commands.add_parser(
         "check", help="load a pair and run the start-up checks (vocabulary, chat template, one forward)",
@@ -437,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "pairs":
             cmd_pairs(args)
+        elif args.command == "methods":
+            cmd_methods(args)
         elif args.command == "check":
             cmd_check(args)
         elif args.command == "config":

@@ -33,6 +33,9 @@ VIEWS = ("teacher", "privileged_student", "reference")
 ESTIMATORS = ("sampled", "full")
 TOPK_SUPPORTS = ("student", "target")
 DROP_TOKENS = ("none", "high_gap", "low_gap", "random")
+DEEP_DIVERGENCES = ("js", "rkl")  # deep_teacher: generalized JSD (beta) | full-vocabulary reverse KL
+LIGHT_SUPPORTS = ("topk", "full")  # light and weak regimes: top-K reverse KL | full-vocabulary reverse KL
+ALL_REGIMES = ",".join(routing.REGIMES)
 
 
 @dataclass
@@ -50,8 +53,13 @@ class MethodOptions:
     exopd_lambda: float = 1.25  # ExOPD target log T^lam R^(1 - lam), R = the initial student
     estimator: str = "sampled"  # opd / exopd: "sampled" (policy gradient on y_n) | "full" (analytic over V)
     teacher_privileged: bool = True  # whether the teacher's prompt has p (read by the trainer, not here)
+    self_privileged: bool = True  # whether the privileged student's prompt has p (read by the trainer)
+    student_privileged: bool = False  # the student samples and trains under the privileged prompt (the trainer)
     routing: bool = True  # DOPD ablation: False routes every token to deep_teacher
     self_stream: bool = True  # DOPD ablation: False sends the self regimes to the teacher instead
+    regimes: str = ALL_REGIMES  # DOPD: the regimes that keep their loss, comma-separated (the paper's Table 6)
+    deep_divergence: str = "js"  # DOPD's deep_teacher loss: "js" (generalized JSD, beta) | "rkl" (full reverse KL)
+    light_support: str = "topk"  # DOPD's light and weak regimes: "topk" (top-K reverse KL) | "full" (full vocabulary)
     drop_tokens: str = "none"  # DOPD ablation: drop the "high_gap" | "low_gap" | "random" share of tokens
     drop_fraction: float = 0.2
     chunk_size: int = DEFAULT_CHUNK_SIZE  # tokens per chunk of the [chunk, V] logits
@@ -62,6 +70,8 @@ class MethodOptions:
             "normalize": routing.NORMALIZATIONS,
             "estimator": ESTIMATORS,
             "drop_tokens": DROP_TOKENS,
+            "deep_divergence": DEEP_DIVERGENCES,
+            "light_support": LIGHT_SUPPORTS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -71,8 +81,15 @@ class MethodOptions:
                 raise ValueError(f"method option {name} must be in [0, 1], got {getattr(self, name)}")
         if not 0.0 < self.outlier_quantile <= 1.0:
             raise ValueError(f"method option outlier_quantile must be in (0, 1], got {self.outlier_quantile}")
+        unknown = [name for name in self.kept_regimes if name not in routing.REGIMES]
+        if unknown or not self.kept_regimes:
+            raise ValueError(f"method option regimes must name some of {routing.REGIMES}, got {self.regimes!r}")
         if self.topk < 1 or self.chunk_size < 1:
             raise ValueError(f"method options topk and chunk_size must be >= 1, got {self.topk}, {self.chunk_size}")
+
+    @property
+    def kept_regimes(self) -> tuple[str, ...]:
+        return tuple(name.strip() for name in self.regimes.split(",") if name.strip())
 
 
 @dataclass
@@ -175,6 +192,11 @@ class Method:
     overrides: dict = field(default_factory=dict)
     teacher_entropy: bool = False  # the first pass also computes the teacher's entropy
     uses_topk: bool = False  # the first pass also computes top-K ids when topk_support is "target"
+    description: str = ""  # one line for `dopd-vl methods` (default: the first line of the objective's docstring)
+
+    @property
+    def summary(self) -> str:
+        return self.description or (self.objective.__doc__ or "").strip().splitlines()[0]
 
 
 METHODS: dict[str, Method] = {}
@@ -372,16 +394,19 @@ def dopd(batch, signals, statistics, options):
     # Without routing no token is a self regime, and the privileged student may not have been scored at all.
     use_self_stream = options.self_stream and options.routing
     self_target = Target.of(_privileged_student(batch, signals)) if use_self_stream else teacher
-    topk = {"topk": options.topk, "support": options.topk_support, "tail": options.topk_tail}
-    regime_losses = [  # regime, divergence, target, weight, divergence options
-        ("deep_teacher", "generalized_jsd", teacher, 1.0, {"beta": options.beta}),
-        ("light_teacher", "topk_reverse_kl", teacher, options.beta_l, topk),
-        ("light_self", "topk_reverse_kl", self_target, options.beta_l, topk),
-        ("weak_self", "topk_reverse_kl", self_target, options.beta_w, topk),
+    deep = ("generalized_jsd", {"beta": options.beta}) if options.deep_divergence == "js" else ("reverse_kl", {})
+    light = (("topk_reverse_kl", {"topk": options.topk, "support": options.topk_support, "tail": options.topk_tail})
+             if options.light_support == "topk" else ("reverse_kl", {}))
+    regime_losses = [  # regime, (divergence, its options), target, weight
+        ("deep_teacher", deep, teacher, 1.0),
+        ("light_teacher", light, teacher, options.beta_l),
+        ("light_self", light, self_target, options.beta_l),
+        ("weak_self", light, self_target, options.beta_w),
     ]
+    # a regime left out (objective.regimes) contributes nothing and is not computed; its tokens still count in |y|
     terms = [
         LossTerm(regime, divergence, target, weight * weights_N * (regimes_N == routing.REGIMES.index(regime)), **kw)
-        for regime, divergence, target, weight, kw in regime_losses
+        for regime, (divergence, kw), target, weight in regime_losses if regime in options.kept_regimes
     ]
     fractions = {
         f"fraction/{regime}": (regimes_N == code).double().mean().item() for code, regime in enumerate(routing.REGIMES)
@@ -403,12 +428,22 @@ def _kept_tokens(signals: TokenSignals, statistics: StepStatistics, options: Met
     return (~dropped_N).double()
 
 
-# The DOPD ablations of the paper, by name: DOPD with one option fixed. Routing off needs no privileged student.
-METHODS["dopd_no_routing"] = Method("dopd_no_routing", dopd, ("teacher",), {"routing": False}, uses_topk=True)
-for _name, _overrides in {
-    "dopd_no_self": {"self_stream": False},
-    "dopd_drop_high_gap": {"drop_tokens": "high_gap"},
-    "dopd_drop_low_gap": {"drop_tokens": "low_gap"},
-    "dopd_drop_random": {"drop_tokens": "random"},
-}.items():
-    METHODS[_name] = Method(_name, dopd, ("teacher", "privileged_student"), _overrides, uses_topk=True)
+# The DOPD ablations of the paper, by name: DOPD with some options fixed (Table 8 and the token-drop study).
+# Routing off needs no privileged student.
+DOPD_ABLATIONS = {  # name: (fixed options, what it tests)
+    "dopd_no_routing": ({"routing": False}, "every token as deep_teacher: JS to the teacher (equals gkd, beta 0.5)"),
+    "dopd_no_self": ({"self_stream": False}, "the self regimes' tokens go to the teacher instead"),
+    "dopd_no_teacher": ({"regimes": "light_self,weak_self"}, "only the self regimes keep their loss"),
+    "dopd_no_privileged": ({"teacher_privileged": False, "self_privileged": False},
+                           "teacher and privileged student both read the student's prompt"),
+    "dopd_single_divergence": ({"deep_divergence": "rkl"}, "reverse KL in every regime (full-vocabulary for "
+                                                           "deep_teacher)"),
+    "dopd_single_support": ({"light_support": "full"}, "the full vocabulary in every regime (no top-K)"),
+    "dopd_drop_high_gap": ({"drop_tokens": "high_gap"}, "the 20% highest-gap tokens dropped"),
+    "dopd_drop_low_gap": ({"drop_tokens": "low_gap"}, "the 20% lowest-gap tokens dropped"),
+    "dopd_drop_random": ({"drop_tokens": "random"}, "a random 20% of tokens dropped"),
+}
+for _name, (_overrides, _description) in DOPD_ABLATIONS.items():
+    _views = ("teacher",) if _name == "dopd_no_routing" else ("teacher", "privileged_student")
+    METHODS[_name] = Method(_name, dopd, _views, _overrides, uses_topk=True,
+                            description=f"DOPD ablation: {_description}")

@@ -110,18 +110,25 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     micro_batches = []
     for chunk in chunks:
         started = time.perf_counter()
-        # each view's prompts, tokenized once (left-padded): generation, and every view's scoring, start from them
-        student_inputs = encode_prompts(run.pair.processor, [render_messages(r, "student") for r in chunk],
-                                        enable_thinking=config.enable_thinking)
+        # each view's prompts, tokenized once (left-padded): generation, and every view's scoring, start from them.
+        # The student samples from the prompt without privileged input, unless objective.student_privileged gives
+        # it the privileged one (Figure 3).
+        def encode(view: str) -> dict:
+            options = run.render if view == "privileged" else {}
+            return encode_prompts(run.pair.processor, [render_messages(r, view, **options) for r in chunk],
+                                  enable_thinking=config.enable_thinking)
+
+        prompts = {"student": encode("student")}
+        if run.options.student_privileged:
+            prompts["privileged"] = encode("privileged")
+        student_inputs = prompts["privileged" if run.options.student_privileged else "student"]
         with accelerator.autocast():
             rollouts = run.engine.generate(student_inputs, config.rollouts_per_prompt)
         rollout_time += time.perf_counter() - started
         started = time.perf_counter()
-        privileged_inputs = encode_prompts(run.pair.processor,
-                                           [render_messages(r, "privileged", **run.render) for r in chunk],
-                                           enable_thinking=config.enable_thinking)
-        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_inputs, privileged_inputs,
-                                                num_sequences))
+        if "privileged" not in prompts:
+            prompts["privileged"] = encode("privileged")
+        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_inputs, prompts, num_sequences))
         scoring_time += time.perf_counter() - started
 
     # 2. Routing thresholds and other statistics over the step's global batch: all micro-batches, all processes.
@@ -165,21 +172,22 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     return StepResult(metrics, micro_batches, statistics)
 
 
-def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, student_inputs, privileged_inputs,
+def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, student_inputs, prompts: dict,
                        num_sequences: int) -> MicroBatch:
     """Hidden states of the frozen views at the response positions, and their first-pass signals. The response
-    token ids are appended to each view's own prompt ids; the student's view is kept for its forward with gradient."""
+    token ids are appended to each view's own prompt ids (`prompts`: "student" without privileged input,
+    "privileged" with it, as the options give each view); the student's are kept for its forward with gradient."""
     views, pad_id = run.method.views, run.pair.tokenizer.pad_token_id
     student_scoring = scoring_batch(student_inputs, rollouts, pad_id)
-    teacher_inputs = privileged_inputs if run.options.teacher_privileged else student_inputs
+    teacher_inputs = prompts["privileged" if run.options.teacher_privileged else "student"]
+    self_inputs = prompts["privileged" if run.options.self_privileged else "student"]
     hidden = {}
     with run.accelerator.autocast():
         if "teacher" in views:
             hidden["teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, teacher_inputs, rollouts, pad_id)
             hidden["teacher_lm_head_VH"] = run.pair.teacher.get_output_embeddings().weight
         if "privileged_student" in views:  # the same live weights as the student, given p, no gradient
-            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(run.student, privileged_inputs, rollouts,
-                                                                          pad_id)
+            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(run.student, self_inputs, rollouts, pad_id)
         if "reference" in views:
             hidden["reference_hidden_NH"] = frozen_hidden_states(run.reference, student_inputs, rollouts, pad_id)
             hidden["reference_lm_head_VH"] = run.reference.get_output_embeddings().weight

@@ -16,9 +16,22 @@ def test_help_lists_only_working_commands(capsys):
     from dopd_vl.cli import build_parser
 
     commands = next(a for a in build_parser()._actions if a.dest == "command").choices
-    assert sorted(commands) == ["build-data", "check", "config", "eval", "lab", "pairs", "train"]
+    assert sorted(commands) == ["build-data", "check", "config", "eval", "lab", "methods", "pairs", "train"]
     for command in commands:
         assert f"    {command} " in out
+
+
+def test_methods_lists_every_method_with_what_it_fixes(capsys):
+    from dopd_vl.objectives import METHODS
+
+    assert main(["methods"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line for line in lines[2:len(METHODS) + 2]}
+    assert list(rows) == list(METHODS)
+    assert "regimes=light_self,weak_self" in rows["dopd_no_teacher"]
+    assert "only the self regimes" in rows["dopd_no_teacher"]
+    assert "teacher_privileged=false self_privileged=false" in rows["dopd_no_privileged"]
+    assert rows["gkd"].split()[1:3] == ["teacher", "-"] and "generalized JSD" in rows["gkd"]
 
 
 def test_pairs_lists_ten_pairs(capsys, tiny_vl_pair, tiny_text_pair):

@@ -1,5 +1,7 @@
 """Every registered method equals its definition on materialised logits; gradient accumulation is exact."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -62,16 +64,22 @@ class Logits:
         thresholds = routing.batch_thresholds(gap, *confidences, options.outlier_quantile, options.normalize)
         return gap, routing.assign_regimes(gap, *confidences, thresholds)
 
-    def dopd(self, options=OPTIONS, self_target=None, kept=None):
+    def dopd(self, options=OPTIONS, self_target=None, kept=None, regimes_kept=routing.REGIMES, deep="js",
+             light="topk"):
         _, regimes = self.regimes(options)
         self_target = self.privileged if self_target is None else self_target
-        weights = self.weights * (1.0 if kept is None else kept)
-        topk = lambda target: divergences.topk_reverse_kl(self.student, target, K)  # noqa: E731
+        in_kept_regime = torch.tensor([regime in regimes_kept for regime in routing.REGIMES])[regimes]
+        weights = self.weights * (1.0 if kept is None else kept) * in_kept_regime
+        if light == "topk":
+            light_loss = lambda target: divergences.topk_reverse_kl(self.student, target, K)  # noqa: E731
+        else:
+            light_loss = lambda target: divergences.reverse_kl(self.student, target)  # noqa: E731
         per_regime = [
-            divergences.generalized_jsd(self.student, self.teacher, 0.5),
-            options.beta_l * topk(self.teacher),
-            options.beta_l * topk(self_target),
-            options.beta_w * topk(self_target),
+            divergences.generalized_jsd(self.student, self.teacher, 0.5) if deep == "js"
+            else divergences.reverse_kl(self.student, self.teacher),
+            options.beta_l * light_loss(self.teacher),
+            options.beta_l * light_loss(self_target),
+            options.beta_w * light_loss(self_target),
         ]
         values = torch.stack(per_regime).gather(0, regimes[None]).squeeze(0)
         return (weights * values).sum()
@@ -191,6 +199,41 @@ def test_dopd_ablations():
         assert metrics["fraction/dropped"] == pytest.approx(len(dropped) / len(gap))
     _, metrics = _run("dopd_drop_random", batch)
     assert metrics["fraction/dropped"] == pytest.approx(6 / 32)
+
+
+@pytest.mark.parametrize("kept", [("deep_teacher",), ("light_teacher", "weak_self"), ("light_self", "weak_self"),
+                                  routing.REGIMES])
+def test_dopd_keeps_exactly_the_regimes_asked_for(kept):
+    """Table 6: objective.regimes keeps a subset of the regimes; the other tokens get no loss and no gradient."""
+    batch = _batch()
+    logits = Logits(batch)
+    options = dataclasses.replace(OPTIONS, regimes=",".join(kept))
+    metrics = _assert_same("dopd", logits.dopd(regimes_kept=kept), batch, options)
+    assert set(metrics) >= {f"loss/{regime}" for regime in kept}
+    assert not set(metrics) & {f"loss/{regime}" for regime in routing.REGIMES if regime not in kept}
+    loss, _ = _run("dopd", batch, options)
+    (gradient_NH,) = torch.autograd.grad(loss, batch.student_hidden_NH)
+    _, regimes = logits.regimes()
+    outside = ~torch.tensor([regime in kept for regime in routing.REGIMES])[regimes]
+    assert (gradient_NH[outside] == 0).all() and (gradient_NH[~outside].abs().sum(-1) > 0).all()
+
+
+def test_dopd_component_ablations():
+    """Table 8: the self regimes only, reverse KL in every regime, the full vocabulary in every regime."""
+    batch = _batch()
+    _assert_same("dopd_no_teacher", Logits(batch).dopd(regimes_kept=("light_self", "weak_self")), batch)
+    _assert_same("dopd_single_divergence", Logits(batch).dopd(deep="rkl"), batch)
+    _assert_same("dopd_single_support", Logits(batch).dopd(light="full"), batch)
+    # exact equivalences: generalized JSD at beta 1 is the reverse KL, and top-K over the whole vocabulary is it too
+    single_divergence, _ = _run("dopd_single_divergence", batch)
+    assert _run("dopd", batch, dataclasses.replace(OPTIONS, beta=1.0))[0].item() == pytest.approx(
+        single_divergence.item(), rel=1e-9)
+    single_support, _ = _run("dopd_single_support", batch)
+    assert _run("dopd", batch, dataclasses.replace(OPTIONS, topk=V))[0].item() == pytest.approx(
+        single_support.item(), rel=1e-9)
+    # routing off is GKD with beta 0.5, and the privileged views' prompts are the trainer's business
+    assert _run("dopd_no_routing", batch)[0].item() == pytest.approx(_run("gkd", batch)[0].item(), rel=1e-12)
+    assert _run("dopd_no_privileged", batch)[0].item() == pytest.approx(_run("dopd", batch)[0].item(), rel=1e-12)
 
 
 def test_gradient_accumulation_over_four_micro_batches_equals_one_batch():

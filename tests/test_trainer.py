@@ -233,3 +233,48 @@ def test_gradient_checkpointing_and_bf16_autocast_run(tmp_path):
     assert len(lines) == 2 and all(math.isfinite(m["loss"]) and m["loss"] > 0 for m in lines)
     assert all(m["grad_norm"] > 0 for m in lines)
     assert (final / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("method, overrides, views", [
+    # Table 8: teacher and privileged student read the student's prompt
+    ("dopd_no_privileged", [], {"student": "student", "teacher": "student", "privileged_student": "student"}),
+    # Figure 3: p to the student only (it samples and trains under the privileged prompt), or to both
+    ("opd", ["objective.student_privileged=true", "objective.teacher_privileged=false"],
+     {"student": "privileged", "teacher": "student"}),
+    ("dopd", ["objective.student_privileged=true"],
+     {"student": "privileged", "teacher": "privileged", "privileged_student": "privileged"}),
+    ("dopd", [], {"student": "student", "teacher": "privileged", "privileged_student": "privileged"}),
+])
+def test_each_view_reads_the_prompt_its_options_say(tmp_path, monkeypatch, method, overrides, views):
+    """Which prompt, with or without the privileged block, each view of a step scores (Figure 3, Table 8)."""
+    import dopd_vl.trainer as trainer
+    from dopd_vl.records import PRIVILEGED_HEADER
+
+    config = load_config(overrides=["pair=tiny-text", f"output={tmp_path / 'run'}", *FAST, f"method={method}",
+                                    *overrides])
+    run, _ = setup(resolve_config(config), resume=False)
+    records = step_records(run.records, 0, config, 0, 1)
+    prompts = {}
+
+    class RecordingEngine(ReplayEngine):  # the prompts the student samples from
+        def generate(self, prompt_inputs, per_prompt):
+            prompts["student"] = prompt_inputs["input_ids"]
+            return super().generate(prompt_inputs, per_prompt)
+
+    run.engine = RecordingEngine([records])
+    original_score = trainer.frozen_hidden_states
+
+    def recording_score(model, prompt_inputs, rollouts, pad_id):
+        prompts["teacher" if model is run.pair.teacher else "privileged_student"] = prompt_inputs["input_ids"]
+        return original_score(model, prompt_inputs, rollouts, pad_id)
+
+    monkeypatch.setattr(trainer, "frozen_hidden_states", recording_score)
+    metrics = train_step(run, 0, records).metrics
+    assert math.isfinite(metrics["loss"]) and metrics["loss"] > 0
+
+    def view_of(input_ids):
+        shown = {PRIVILEGED_HEADER in run.pair.tokenizer.decode(row) for row in input_ids}
+        assert len(shown) == 1, "every prompt of a view is rendered the same way"
+        return "privileged" if shown.pop() else "student"
+
+    assert {role: view_of(input_ids) for role, input_ids in prompts.items()} == views
