@@ -30,13 +30,15 @@ from .divergences import (
     normalize,
     reverse_kl_value_and_grad,
     sampled_reverse_kl_value_and_grad,
+    topk_generalized_jsd_value_and_grad,
     topk_reverse_kl_value_and_grad,
 )
 
 # Tokens per chunk: [256, 151936] float32 is 155 MB per tile; the matmul still streams lm_head only N / 256 times.
 DEFAULT_CHUNK_SIZE = 256
 FULL_VOCABULARY_DIVERGENCES = ("generalized_jsd", "reverse_kl", "forward_kl")
-DIVERGENCES = FULL_VOCABULARY_DIVERGENCES + ("topk_reverse_kl", "sampled_reverse_kl")
+TOPK_DIVERGENCES = ("topk_reverse_kl", "topk_generalized_jsd")
+DIVERGENCES = FULL_VOCABULARY_DIVERGENCES + TOPK_DIVERGENCES + ("sampled_reverse_kl",)
 
 
 def _math_weight(lm_head_VH: torch.Tensor) -> torch.Tensor:
@@ -134,7 +136,7 @@ class LossTerm:
     """``weight_N[n] * divergence(student_n, target_n)``, evaluated only where ``weight_N`` is non-zero.
 
     ``weight_N`` carries everything per token: the regime mask and weight, and the ``1 / (|y| * num_sequences)``
-    normalisation. ``beta`` is for ``generalized_jsd``; ``topk``, ``support``, ``tail`` for ``topk_reverse_kl``: the
+    normalisation. ``beta`` is for the two JSDs; ``topk``, ``support``, ``tail`` for the top-K divergences: the
     divergence's options have no defaults here, the objectives pass theirs (``MethodOptions``, DOPD_METHOD.md's).
     """
 
@@ -152,15 +154,16 @@ class LossTerm:
             raise ValueError(
                 f"loss term {self.name!r}: divergence must be one of {DIVERGENCES}, got {self.divergence!r}"
             )
-        needed = {"generalized_jsd": ("beta",), "topk_reverse_kl": ("topk", "support", "tail")}.get(self.divergence, ())
+        needed = {"generalized_jsd": ("beta",), "topk_reverse_kl": ("topk", "support", "tail"),
+                  "topk_generalized_jsd": ("beta", "topk", "support", "tail")}.get(self.divergence, ())
         missing = [option for option in needed if getattr(self, option) is None]
         if missing:
             raise ValueError(f"loss term {self.name!r}: {self.divergence} needs {', '.join(missing)}")
         if len(self.target.views) != len(self.target.coefficients):
             raise ValueError(f"loss term {self.name!r}: one coefficient per target view")
-        if self.divergence == "topk_reverse_kl" and len(self.target.views) != 1:
+        if self.divergence in TOPK_DIVERGENCES and len(self.target.views) != 1:
             raise ValueError(f"loss term {self.name!r}: top-K needs a single target view (its log-normaliser)")
-        if self.divergence == "topk_reverse_kl" and self.support == "target":
+        if self.divergence in TOPK_DIVERGENCES and self.support == "target":
             if self.target.views[0].statistics.topk_ids_NK is None:
                 raise ValueError(f"loss term {self.name!r}: support 'target' needs view_statistics(topk=K) ids")
 
@@ -334,7 +337,7 @@ def _term_value_and_grad(
             for coefficient, view in zip(term.target.coefficients, term.target.views)
         )
         return sampled_reverse_kl_value_and_grad(student, token_ids_N[token_rows_R], target_logprob_R)
-    # topk_reverse_kl: the target's K logits by a gathered matmul, normalised by the first pass's log-normaliser.
+    # the top-K divergences: the target's K logits by a gathered matmul, normalised by the first pass's normaliser.
     (view,) = term.target.views
     if term.support == "student":
         k = min(term.topk, student.logits.shape[-1])
@@ -345,4 +348,6 @@ def _term_value_and_grad(
     target_hidden_RH = view.hidden_NH[token_rows_R].detach().to(target_weight_VH.dtype)
     target_logits_RK = torch.einsum("rh,rkh->rk", target_hidden_RH, target_weight_VH[topk_ids_RK])
     target_topk = NormalizedLogits(target_logits_RK, view.statistics.log_normalizer_N[token_rows_R])
+    if term.divergence == "topk_generalized_jsd":
+        return topk_generalized_jsd_value_and_grad(student, topk_ids_RK, target_topk, term.beta, term.tail)
     return topk_reverse_kl_value_and_grad(student, topk_ids_RK, target_topk, term.tail)

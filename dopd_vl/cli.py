@@ -53,7 +53,8 @@ def cmd_methods(args) -> None:
         rows.append((name, ", ".join(method.views), fixed or "-", method.summary))
     print_table(rows)
     print("\nOptions of every method: `dopd-vl config --fields` (objective.*), set as objective.KEY=VALUE. Grids of "
-          "the paper: objective.regimes=LIST (Table 6), objective.deep_divergence / objective.light_support (Table 8), "
+          "the paper: objective.regimes=LIST and objective.adaptive (Table 6), method=uniform with objective.divergence "
+          "and objective.support (Table 7), objective.deep_divergence / objective.light_support (Table 8), "
           "objective.teacher_privileged / objective.student_privileged (Figure 3), objective.beta_l / objective.beta_w "
           "(Figure 10).")
 

@@ -178,6 +178,41 @@ def topk_reverse_kl_value_and_grad(
     return value_N, grad_NV
 
 
+def topk_generalized_jsd_value_and_grad(
+    student: NormalizedLogits, topk_ids_NK: torch.Tensor, target_topk: NormalizedLogits, beta: float,
+    tail: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Generalized JSD (beta; 0 forward KL, 1 reverse KL) on the bucketed support ``topk_ids_NK`` (+ the tail bucket).
+
+    The divergence is taken between the two bucket distributions ``[N, K + 1]`` (the K tokens' probabilities and the
+    tail mass ``1 - sum_K``), whose log-probabilities act as logits of normaliser 0. Its gradient with respect to a
+    bucket's logit is ``P_b (g_b - sum_b' P_b' g_b')``, and a token ``v`` of bucket ``b`` has ``d/dz_v = p_v (g_b -
+    ...)``: the bucket's gradient for the K tokens (``p_v = P_b``), ``p_v / P_tail`` times the tail's for the rest.
+    Without ``tail``, both distributions are renormalised over the K tokens, as ``topk_reverse_kl_value_and_grad``.
+    Beta 1 is ``topk_reverse_kl_value_and_grad``, which forms the log-ratios more precisely.
+    """
+    if beta == 1.0:
+        return topk_reverse_kl_value_and_grad(student, topk_ids_NK, target_topk, tail)
+    dtype = student.logits.dtype
+    student_topk = student.gather(topk_ids_NK)
+    if not tail:
+        value_N, grad_NK = generalized_jsd_value_and_grad(
+            normalize(student_topk.logits), normalize(target_topk.logits.to(dtype)), beta)
+        return value_N, torch.zeros_like(student.logits).scatter_(-1, topk_ids_NK, grad_NK)
+
+    def buckets(topk: NormalizedLogits) -> NormalizedLogits:
+        logp_NK = (topk.logits.double() - topk.log_normalizer.unsqueeze(-1)).to(dtype)
+        logits_NB = torch.cat([logp_NK, _tail_log_mass(topk).to(dtype).unsqueeze(-1)], dim=-1)
+        return NormalizedLogits(logits_NB, torch.zeros_like(topk.log_normalizer))
+
+    student_buckets = buckets(student_topk)
+    value_N, grad_NB = generalized_jsd_value_and_grad(student_buckets, buckets(target_topk), beta)
+    tail_p_N = student_buckets.logits[:, -1].exp()
+    grad_NV = student.logp.exp_().mul_((grad_NB[:, -1] / tail_p_N).unsqueeze(-1))
+    grad_NV.scatter_(-1, topk_ids_NK, grad_NB[:, :-1])
+    return value_N, grad_NV
+
+
 def sampled_reverse_kl_value_and_grad(
     student: NormalizedLogits, token_ids_N: torch.Tensor, target_logprob_N: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -272,6 +307,23 @@ def topk_reverse_kl(
     return _AnalyticGradient.apply(
         student_logits_NV, topk_reverse_kl_value_and_grad, topk_ids_NK, target.gather(topk_ids_NK), bool(tail)
     )
+
+
+def topk_generalized_jsd(
+    student_logits_NV: torch.Tensor,
+    target_logits_NV: torch.Tensor,
+    k: int,
+    beta: float,
+    support: str = "student",
+    tail: bool = True,
+) -> torch.Tensor:
+    """Per-token generalized JSD (beta) on the top-K support ``[N]``; see ``topk_generalized_jsd_value_and_grad``."""
+    if not 0.0 <= beta <= 1.0:
+        raise ValueError(f"beta must be in [0, 1], got {beta}")
+    target = _normalized_target(student_logits_NV, target_logits_NV)
+    topk_ids_NK = topk_ids(student_logits_NV, target_logits_NV, k, support)
+    return _AnalyticGradient.apply(student_logits_NV, topk_generalized_jsd_value_and_grad, topk_ids_NK,
+                                   target.gather(topk_ids_NK), float(beta), bool(tail))
 
 
 def sampled_reverse_kl(

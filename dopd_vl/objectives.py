@@ -36,6 +36,8 @@ DROP_TOKENS = ("none", "high_gap", "low_gap", "random")
 DEEP_DIVERGENCES = ("js", "rkl")  # deep_teacher: generalized JSD (beta) | full-vocabulary reverse KL
 LIGHT_SUPPORTS = ("topk", "full")  # light and weak regimes: top-K reverse KL | full-vocabulary reverse KL
 ALL_REGIMES = ",".join(routing.REGIMES)
+UNIFORM_DIVERGENCES = {"fkl": 0.0, "rkl": 1.0, "js": None}  # uniform: the generalized-JSD beta of each (js: beta)
+UNIFORM_SUPPORTS = ("sampled", "topk", "full")
 
 
 @dataclass
@@ -58,8 +60,11 @@ class MethodOptions:
     routing: bool = True  # DOPD ablation: False routes every token to deep_teacher
     self_stream: bool = True  # DOPD ablation: False sends the self regimes to the teacher instead
     regimes: str = ALL_REGIMES  # DOPD: the regimes that keep their loss, comma-separated (the paper's Table 6)
+    adaptive: bool = True  # DOPD: each regime its own loss and weight; False: top-K JS (beta), weight 1, for all
     deep_divergence: str = "js"  # DOPD's deep_teacher loss: "js" (generalized JSD, beta) | "rkl" (full reverse KL)
     light_support: str = "topk"  # DOPD's light and weak regimes: "topk" (top-K reverse KL) | "full" (full vocabulary)
+    divergence: str = "js"  # uniform: "fkl" | "rkl" | "js" (beta) for every token (the paper's Table 7)
+    support: str = "full"  # uniform: "sampled" (the sampled token, rkl only) | "topk" (K, topk_support...) | "full"
     drop_tokens: str = "none"  # DOPD ablation: drop the "high_gap" | "low_gap" | "random" share of tokens
     drop_fraction: float = 0.2
     chunk_size: int = DEFAULT_CHUNK_SIZE  # tokens per chunk of the [chunk, V] logits
@@ -72,6 +77,8 @@ class MethodOptions:
             "drop_tokens": DROP_TOKENS,
             "deep_divergence": DEEP_DIVERGENCES,
             "light_support": LIGHT_SUPPORTS,
+            "divergence": tuple(UNIFORM_DIVERGENCES),
+            "support": UNIFORM_SUPPORTS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -81,6 +88,9 @@ class MethodOptions:
                 raise ValueError(f"method option {name} must be in [0, 1], got {getattr(self, name)}")
         if not 0.0 < self.outlier_quantile <= 1.0:
             raise ValueError(f"method option outlier_quantile must be in (0, 1], got {self.outlier_quantile}")
+        if self.support == "sampled" and self.divergence != "rkl":
+            raise ValueError(f"method option support 'sampled' has a reverse-KL estimator only (divergence=rkl), got "
+                             f"divergence={self.divergence!r}; use support=topk or full for fkl and js")
         unknown = [name for name in self.kept_regimes if name not in routing.REGIMES]
         if unknown or not self.kept_regimes:
             raise ValueError(f"method option regimes must name some of {routing.REGIMES}, got {self.regimes!r}")
@@ -380,6 +390,20 @@ def eopd(batch, signals, statistics, options):
     return _run(batch, signals, terms, options, **{"fraction/forward_kl": high_entropy_N.double().mean().item()})
 
 
+@register("uniform", views=("teacher",), uses_topk=True)
+def uniform(batch, signals, statistics, options):
+    """One divergence on one support for every token (Table 7): objective.divergence, objective.support."""
+    target = Target.of(_teacher(batch, signals))
+    if options.support == "sampled":
+        return _single_term("sampled_reverse_kl", "sampled_reverse_kl", target, batch, signals, options)
+    beta = UNIFORM_DIVERGENCES[options.divergence]
+    beta = options.beta if beta is None else beta
+    if options.support == "full":
+        return _single_term("generalized_jsd", "generalized_jsd", target, batch, signals, options, beta=beta)
+    return _single_term("topk_generalized_jsd", "topk_generalized_jsd", target, batch, signals, options, beta=beta,
+                        topk=options.topk, support=options.topk_support, tail=options.topk_tail)
+
+
 @register("dopd", views=("teacher", "privileged_student"), uses_topk=True)
 def dopd(batch, signals, statistics, options):
     """DOPD: route each token by privilege gap and confidences; see DOPD_METHOD.md for the four regimes."""
@@ -394,14 +418,19 @@ def dopd(batch, signals, statistics, options):
     # Without routing no token is a self regime, and the privileged student may not have been scored at all.
     use_self_stream = options.self_stream and options.routing
     self_target = Target.of(_privileged_student(batch, signals)) if use_self_stream else teacher
+    topk = {"topk": options.topk, "support": options.topk_support, "tail": options.topk_tail}
     deep = ("generalized_jsd", {"beta": options.beta}) if options.deep_divergence == "js" else ("reverse_kl", {})
-    light = (("topk_reverse_kl", {"topk": options.topk, "support": options.topk_support, "tail": options.topk_tail})
-             if options.light_support == "topk" else ("reverse_kl", {}))
+    light = ("topk_reverse_kl", topk) if options.light_support == "topk" else ("reverse_kl", {})
+    weights = {"deep_teacher": 1.0, "light_teacher": options.beta_l, "light_self": options.beta_l,
+               "weak_self": options.beta_w}
+    if not options.adaptive:  # one objective for every token (Table 6): top-K JS, weight 1, to its regime's target
+        deep = light = ("topk_generalized_jsd", dict(topk, beta=options.beta))
+        weights = dict.fromkeys(weights, 1.0)
     regime_losses = [  # regime, (divergence, its options), target, weight
-        ("deep_teacher", deep, teacher, 1.0),
-        ("light_teacher", light, teacher, options.beta_l),
-        ("light_self", light, self_target, options.beta_l),
-        ("weak_self", light, self_target, options.beta_w),
+        ("deep_teacher", deep, teacher, weights["deep_teacher"]),
+        ("light_teacher", light, teacher, weights["light_teacher"]),
+        ("light_self", light, self_target, weights["light_self"]),
+        ("weak_self", light, self_target, weights["weak_self"]),
     ]
     # a regime left out (objective.regimes) contributes nothing and is not computed; its tokens still count in |y|
     terms = [

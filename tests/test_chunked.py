@@ -47,6 +47,9 @@ def _reference_loss(views, divergence, **kwargs):
         values = divergences.forward_kl(student_logits, teacher_logits)
     elif divergence == "topk_reverse_kl":
         values = divergences.topk_reverse_kl(student_logits, teacher_logits, K, kwargs["support"], kwargs["tail"])
+    elif divergence == "topk_generalized_jsd":
+        values = divergences.topk_generalized_jsd(student_logits, teacher_logits, K, kwargs["beta"], kwargs["support"],
+                                                  kwargs["tail"])
     else:
         values = divergences.sampled_reverse_kl(student_logits, teacher_logits, views["token_ids"])
     return (values * views["weights"].to(values.dtype)).sum()
@@ -60,6 +63,9 @@ CASES = [
     ("topk_reverse_kl", {"support": "student", "tail": True}),
     ("topk_reverse_kl", {"support": "target", "tail": True}),
     ("topk_reverse_kl", {"support": "student", "tail": False}),
+    ("topk_generalized_jsd", {"beta": 0.5, "support": "student", "tail": True}),
+    ("topk_generalized_jsd", {"beta": 0.0, "support": "target", "tail": True}),
+    ("topk_generalized_jsd", {"beta": 0.5, "support": "student", "tail": False}),
     ("sampled_reverse_kl", {}),
 ]
 

@@ -194,3 +194,39 @@ def test_generalized_jsd_matches_trl(beta):
     gkd_trainer.GKDTrainer.generalized_jsd_loss(student_a, target, beta=beta, reduction="sum").backward()
     divergences.generalized_jsd(student_b.view(-1, 700), target.view(-1, 700), beta).sum().backward()
     assert torch.allclose(student_a.grad, student_b.grad, rtol=1e-4, atol=1e-7)
+
+
+def reference_topk_generalized_jsd(student, target, k, beta, support, tail):
+    """Generalized JSD between the bucket distributions (the K tokens and the tail, or the K renormalised), float64."""
+    p, t = _logp64(student).exp(), _logp64(target).exp()
+    ids = torch.topk(student if support == "student" else target, k, dim=-1).indices
+    in_topk = torch.zeros_like(p, dtype=torch.bool).scatter(-1, ids, True)
+    p_b, t_b = p.gather(-1, ids), t.gather(-1, ids)
+    if tail:
+        p_b = torch.cat([p_b, (p * ~in_topk).sum(-1, keepdim=True)], -1)
+        t_b = torch.cat([t_b, (t * ~in_topk).sum(-1, keepdim=True)], -1)
+    else:
+        p_b, t_b = p_b / p_b.sum(-1, keepdim=True), t_b / t_b.sum(-1, keepdim=True)
+    return reference_generalized_jsd(p_b.log(), t_b.log(), beta)
+
+
+@pytest.mark.parametrize("shape", SHAPES[1:3])
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("beta", [0.0, 0.5, 0.9, 1.0])
+@pytest.mark.parametrize("support, tail", [("student", True), ("target", True), ("student", False)])
+def test_topk_generalized_jsd_matches_float64_reference_value_and_gradient(shape, scale, beta, support, tail):
+    student, target = _logits(shape, scale, seed=5 * shape[-1] + int(scale))
+    k = 16
+    student.requires_grad_()
+    actual = divergences.topk_generalized_jsd(student, target, k, beta, support=support, tail=tail)
+    expected = reference_topk_generalized_jsd(student.detach(), target, k, beta, support, tail)
+    # 1e-4, not 1e-5: the buckets' float32 log-probabilities are differenced as they are (the reverse KL, beta 1,
+    # forms its log-ratios from logits and float64 normalisers instead)
+    assert actual.dtype == torch.float32 and ((actual.double() - expected).abs() / expected.abs()).max() < 1e-4
+    # the analytic gradient against autograd through the float64 reference (the support is fixed, as in the code)
+    weights = torch.rand(shape[0], generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    (grad,) = torch.autograd.grad((actual.double() * weights).sum(), student)
+    student64 = student.detach().double().requires_grad_()
+    reference = reference_topk_generalized_jsd(student64, target, k, beta, support, tail)
+    (expected_grad,) = torch.autograd.grad((reference * weights).sum(), student64)
+    assert (grad.double() - expected_grad).abs().max() < 1e-4 * expected_grad.abs().max()

@@ -310,3 +310,46 @@ def test_errors_name_the_problem():
             sequence_lengths_B=torch.tensor([4]),
             num_sequences=1,
         )
+
+
+@pytest.mark.parametrize("divergence", ["fkl", "rkl", "js"])
+@pytest.mark.parametrize("support", ["sampled", "topk", "full"])
+def test_uniform_is_one_divergence_on_one_support_for_every_token(divergence, support):
+    """Table 7: method=uniform with objective.divergence x objective.support, against its definition."""
+    batch = _batch()
+    logits = Logits(batch)
+    if support == "sampled" and divergence != "rkl":
+        with pytest.raises(ValueError, match="support 'sampled' has a reverse-KL estimator only"):
+            objectives.MethodOptions(divergence=divergence, support=support)
+        return
+    options = objectives.MethodOptions(divergence=divergence, support=support, topk=K, chunk_size=6)
+    beta = {"fkl": 0.0, "rkl": 1.0, "js": 0.5}[divergence]
+    if support == "sampled":
+        values = divergences.sampled_reverse_kl(logits.student, logits.teacher, batch.token_ids_N)
+    elif support == "full":
+        values = divergences.generalized_jsd(logits.student, logits.teacher, beta)
+    else:
+        values = divergences.topk_generalized_jsd(logits.student, logits.teacher, K, beta)
+    _assert_same("uniform", (logits.weights * values).sum(), batch, options)
+
+
+def test_uniform_js_on_the_full_vocabulary_is_gkd():
+    batch = _batch()
+    options = objectives.MethodOptions(divergence="js", support="full", chunk_size=6)
+    assert _run("uniform", batch, options)[0].item() == pytest.approx(_run("gkd", batch)[0].item(), rel=1e-12)
+
+
+def test_dopd_without_adaptive_losses_gives_every_token_top_k_js():
+    """Table 6: objective.adaptive=false, every kept token's loss is top-K JS (beta 0.5, weight 1) to its regime's
+    target; with all four regimes and adaptive losses, DOPD is DOPD."""
+    batch = _batch()
+    logits = Logits(batch)
+    _, regimes = logits.regimes()
+    js = lambda target: divergences.topk_generalized_jsd(logits.student, target, K, 0.5)  # noqa: E731
+    per_regime = [js(logits.teacher), js(logits.teacher), js(logits.privileged), js(logits.privileged)]
+    kept = torch.tensor([regime != "weak_self" for regime in routing.REGIMES])[regimes]
+    expected = (logits.weights * kept * torch.stack(per_regime).gather(0, regimes[None]).squeeze(0)).sum()
+    options = dataclasses.replace(OPTIONS, adaptive=False, regimes="deep_teacher,light_teacher,light_self")
+    _assert_same("dopd", expected, batch, options)
+    everything = dataclasses.replace(OPTIONS, regimes=",".join(routing.REGIMES), adaptive=True)
+    assert _run("dopd", batch, everything)[0].item() == _run("dopd", batch)[0].item()
