@@ -49,8 +49,8 @@ def conversation_videos(messages: list[dict], processor=None) -> list[tuple[torc
     """The videos of a conversation in order, as `(frames_TCHW, metadata)` from qwen-vl-utils' `fetch_video`: the
     part's own `nframes` uniformly spaced from the first frame to the last (a benchmark sets it: VSI-Bench 32), or
     frames at the part's `fps` (qwen-vl-utils' 2 by default, at least 4 frames). qwen-vl-utils rounds a frame count
-    to even and refuses one above the video's frame count. The metadata
-    (`fps`, `frames_indices`, `total_num_frames`) gives Qwen3-VL's timestamps. Each frame is resized into the share
+    to even and refuses one above the video's frame count. The metadata (`fps`, `frames_indices`,
+    `total_num_frames`) gives Qwen3-VL's timestamps. Each frame is resized into the share
     of `processor`'s video pixel budget for that many frames (qwen-vl-utils' own range without a processor)."""
     patch = _patch_size(processor)
     pixels = _pixel_range(getattr(processor, "video_processor", None)) if processor is not None else (None, None)
@@ -148,9 +148,9 @@ def _with_range(info: dict, low: int | None, high: int | None) -> dict:
 def _video_info(part: dict, pixels: tuple[int | None, int | None], patch: int) -> dict:
     """The part as `fetch_video` takes it and, when it sets `nframes`, per-frame pixels of `1/T` of the processor's
     video budget for its `T` frames, as the Qwen3-VL video processor spreads its `size` over all frames (unless the
-    part sets its own). A share under four merged patches (the least
-    qwen-vl-utils gives an image) would make its resize shrink a side to 0: such frames keep qwen-vl-utils' own
-    range, and the processor shrinks them to its budget itself, as it did before."""
+    part sets its own). A share under four merged patches (the least qwen-vl-utils gives an image) would make its
+    resize shrink a side to 0: such frames keep qwen-vl-utils' own range, and the processor shrinks them to its
+    budget itself, as it did before."""
     info = {key: value for key, value in part.items() if key != "type"}
     if isinstance(info["video"], os.PathLike):
         info["video"] = os.fspath(info["video"])

@@ -99,6 +99,7 @@ class StepResult:
 
 def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     config, accelerator = run.config, run.accelerator
+    reads = prompt_views(run.options)
     micro_size = len(records) // config.gradient_accumulation_steps
     chunks = [records[i:i + micro_size] for i in range(0, len(records), micro_size)]
     # The loss of a micro-batch is normalised by the step's sequence count, so micro-batch losses sum to the
@@ -110,25 +111,17 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     micro_batches = []
     for chunk in chunks:
         started = time.perf_counter()
-        # each view's prompts, tokenized once (left-padded): generation, and every view's scoring, start from them.
-        # The student samples from the prompt without privileged input, unless objective.student_privileged gives
-        # it the privileged one (Figure 3).
-        def encode(view: str) -> dict:
-            options = run.render if view == "privileged" else {}
-            return encode_prompts(run.pair.processor, [render_messages(r, view, **options) for r in chunk],
-                                  enable_thinking=config.enable_thinking)
-
-        prompts = {"student": encode("student")}
-        if run.options.student_privileged:
-            prompts["privileged"] = encode("privileged")
-        student_inputs = prompts["privileged" if run.options.student_privileged else "student"]
+        # each kind of prompt a view reads, tokenized once (left-padded): generation, and every view's scoring,
+        # start from them
+        prompts = {reads["student"]: encode_view(run, chunk, reads["student"])}
         with accelerator.autocast():
-            rollouts = run.engine.generate(student_inputs, config.rollouts_per_prompt)
+            rollouts = run.engine.generate(prompts[reads["student"]], config.rollouts_per_prompt)
         rollout_time += time.perf_counter() - started
         started = time.perf_counter()
-        if "privileged" not in prompts:
-            prompts["privileged"] = encode("privileged")
-        micro_batches.append(score_frozen_views(run, chunk, rollouts, student_inputs, prompts, num_sequences))
+        for kind in {reads[view] for view in run.method.views} - set(prompts):
+            prompts[kind] = encode_view(run, chunk, kind)
+        inputs = {view: prompts[kind] for view, kind in reads.items() if kind in prompts}
+        micro_batches.append(score_frozen_views(run, chunk, rollouts, inputs, num_sequences))
         scoring_time += time.perf_counter() - started
 
     # 2. Routing thresholds and other statistics over the step's global batch: all micro-batches, all processes.
@@ -172,24 +165,40 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     return StepResult(metrics, micro_batches, statistics)
 
 
-def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, student_inputs, prompts: dict,
+def prompt_views(options: MethodOptions) -> dict[str, str]:
+    """The prompt each view reads: "privileged" (with the privileged block) or "student" (without). The student
+    samples from its own unless objective.student_privileged (Figure 3); the reference reads the student's."""
+    def kind(privileged: bool) -> str:
+        return "privileged" if privileged else "student"
+
+    return {"student": kind(options.student_privileged), "reference": kind(options.student_privileged),
+            "teacher": kind(options.teacher_privileged), "privileged_student": kind(options.self_privileged)}
+
+
+def encode_view(run: Run, records: list[Record], kind: str) -> dict[str, torch.Tensor]:
+    """The records' prompts of one kind ("student" or "privileged"), chat-templated, tokenized, left-padded."""
+    render = run.render if kind == "privileged" else {}
+    return encode_prompts(run.pair.processor, [render_messages(r, kind, **render) for r in records],
+                          enable_thinking=run.config.enable_thinking)
+
+
+def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inputs: dict,
                        num_sequences: int) -> MicroBatch:
     """Hidden states of the frozen views at the response positions, and their first-pass signals. The response
-    token ids are appended to each view's own prompt ids (`prompts`: "student" without privileged input,
-    "privileged" with it, as the options give each view); the student's are kept for its forward with gradient."""
+    token ids are appended to each view's own prompt ids (`inputs`: view -> its encoded prompts, see
+    `prompt_views`); the student's are kept for its forward with gradient."""
     views, pad_id = run.method.views, run.pair.tokenizer.pad_token_id
-    student_scoring = scoring_batch(student_inputs, rollouts, pad_id)
-    teacher_inputs = prompts["privileged" if run.options.teacher_privileged else "student"]
-    self_inputs = prompts["privileged" if run.options.self_privileged else "student"]
+    student_scoring = scoring_batch(inputs["student"], rollouts, pad_id)
     hidden = {}
     with run.accelerator.autocast():
         if "teacher" in views:
-            hidden["teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, teacher_inputs, rollouts, pad_id)
+            hidden["teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, inputs["teacher"], rollouts, pad_id)
             hidden["teacher_lm_head_VH"] = run.pair.teacher.get_output_embeddings().weight
-        if "privileged_student" in views:  # the same live weights as the student, given p, no gradient
-            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(run.student, self_inputs, rollouts, pad_id)
+        if "privileged_student" in views:  # the same live weights as the student, no gradient
+            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(run.student, inputs["privileged_student"],
+                                                                          rollouts, pad_id)
         if "reference" in views:
-            hidden["reference_hidden_NH"] = frozen_hidden_states(run.reference, student_inputs, rollouts, pad_id)
+            hidden["reference_hidden_NH"] = frozen_hidden_states(run.reference, inputs["reference"], rollouts, pad_id)
             hidden["reference_lm_head_VH"] = run.reference.get_output_embeddings().weight
     for name, hidden_NH in hidden.items():  # the views share y, so they score the same number of tokens
         assert name.endswith("_VH") or hidden_NH.shape[0] == len(student_scoring.token_ids_N), \

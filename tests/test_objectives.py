@@ -351,5 +351,7 @@ def test_dopd_without_adaptive_losses_gives_every_token_top_k_js():
     expected = (logits.weights * kept * torch.stack(per_regime).gather(0, regimes[None]).squeeze(0)).sum()
     options = dataclasses.replace(OPTIONS, adaptive=False, regimes="deep_teacher,light_teacher,light_self")
     _assert_same("dopd", expected, batch, options)
-    everything = dataclasses.replace(OPTIONS, regimes=",".join(routing.REGIMES), adaptive=True)
+    # the four regimes named in any order, with spaces, are all of them
+    everything = dataclasses.replace(OPTIONS, regimes=" weak_self, light_self,light_teacher , deep_teacher")
+    assert everything.regimes != OPTIONS.regimes and set(everything.kept_regimes) == set(routing.REGIMES)
     assert _run("dopd", batch, everything)[0].item() == _run("dopd", batch)[0].item()
