@@ -148,6 +148,7 @@ class LossTerm:
     topk: int | None = None
     support: str | None = None
     tail: bool | None = None
+    target_shift_N: torch.Tensor | None = None  # sampled_reverse_kl: added to log T(y), i.e. to minus the advantage
 
     def __post_init__(self):
         if self.divergence not in DIVERGENCES:
@@ -159,6 +160,8 @@ class LossTerm:
         missing = [option for option in needed if getattr(self, option) is None]
         if missing:
             raise ValueError(f"loss term {self.name!r}: {self.divergence} needs {', '.join(missing)}")
+        if self.target_shift_N is not None and self.divergence != "sampled_reverse_kl":
+            raise ValueError(f"loss term {self.name!r}: target_shift_N is for sampled_reverse_kl only")
         if len(self.target.views) != len(self.target.coefficients):
             raise ValueError(f"loss term {self.name!r}: one coefficient per target view")
         if self.divergence in TOPK_DIVERGENCES and len(self.target.views) != 1:
@@ -336,6 +339,8 @@ def _term_value_and_grad(
             coefficient * view.statistics.logprob_N[token_rows_R]
             for coefficient, view in zip(term.target.coefficients, term.target.views)
         )
+        if term.target_shift_N is not None:  # Uni-OPD: the advantage log T - log S plus a per-rollout shift
+            target_logprob_R = target_logprob_R + term.target_shift_N[token_rows_R].double()
         return sampled_reverse_kl_value_and_grad(student, token_ids_N[token_rows_R], target_logprob_R)
     # the top-K divergences: the target's K logits by a gathered matmul, normalised by the first pass's normaliser.
     (view,) = term.target.views

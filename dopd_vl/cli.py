@@ -138,6 +138,7 @@ def cmd_build_data(args) -> None:
 def cmd_train(args, overrides: list[str]) -> None:
     from dopd_vl.config import load_config, recipe_names
     from dopd_vl.trainer import train
+    from eval.rewards import record_reward
     from lab.tiny import resolve_config
 
     pair = args.pair or "tiny"
@@ -145,7 +146,7 @@ def cmd_train(args, overrides: list[str]) -> None:
     config = load_config(recipe, overrides,
                          pair=pair, method=args.method, data=args.data, output=args.output,
                          max_steps=args.max_steps)
-    final = train(resolve_config(config), resume=args.resume)
+    final = train(resolve_config(config), resume=args.resume, reward=record_reward)
     print(f"student saved to {final} (metrics: {Path(config.output) / 'metrics.jsonl'})")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import typing
 from dataclasses import dataclass, field
 from importlib import resources
@@ -13,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from dopd_vl.errors import DopdError
-from dopd_vl.objectives import METHODS, MethodOptions
+from dopd_vl.objectives import METHODS, MethodOptions, method_options
 
 
 class ConfigError(DopdError):
@@ -33,7 +34,7 @@ class TrainConfig:
     student: str | None = None
     """Replace the pair's student with this hub id or local folder."""
     method: str = "dopd"
-    """Distillation objective: dopd, opd, gkd, opsd, exopd, eopd, or a DOPD ablation (dopd_no_routing, ...)."""
+    """Distillation objective: dopd, a baseline (opd, gkd, sdft, sdpo, ...) or a DOPD ablation (`dopd-vl methods`)."""
     objective: MethodOptions = field(default_factory=MethodOptions)
     """Options of the objectives, with DOPD_METHOD.md's defaults; set them as objective.topk=64 and so on."""
     data: str | None = None
@@ -242,7 +243,7 @@ def set_value(values: dict, sections: dict, key: str, raw, source: str) -> None:
 def load_config(config: str | None = None, overrides: list[str] | None = None, **fixed) -> TrainConfig:
     """Defaults, then the YAML `config`, then keyword `fixed` values (from named CLI flags), then `overrides`."""
     values: dict = {}
-    sections: dict = {}
+    sections: dict = {"objective": {}}
     if config:
         data, source = read_yaml(config)
         for key, raw in data.items():
@@ -252,9 +253,11 @@ def load_config(config: str | None = None, overrides: list[str] | None = None, *
             set_value(values, sections, key, raw, "command line")
     for key, raw in parse_overrides(overrides or []):
         set_value(values, sections, key, raw, "command line")
+    # the method's own defaults (sdpo: top-K 100, ...) under what the config sets
+    builders = dict(SECTIONS, objective=functools.partial(method_options, values.get("method", TrainConfig.method)))
     for section, options in sections.items():
         try:
-            values[section] = SECTIONS[section](**options)
+            values[section] = builders[section](**options)
         except ValueError as error:
             raise ConfigError(f"{section}: {error}") from None
     return TrainConfig(**values)

@@ -25,11 +25,11 @@ from typing import Callable
 
 import torch
 
-from . import routing
+from . import routing, weighting
 from .chunked import DEFAULT_CHUNK_SIZE, ChunkedResult, LossTerm, Target, TargetView, ViewStatistics
 from .chunked import chunked_objective, view_statistics
 
-VIEWS = ("teacher", "privileged_student", "reference")
+VIEWS = ("teacher", "privileged_student", "reference", "coarse_teacher")
 ESTIMATORS = ("sampled", "full")
 TOPK_SUPPORTS = ("student", "target")
 DROP_TOKENS = ("none", "high_gap", "low_gap", "random")
@@ -38,6 +38,8 @@ LIGHT_SUPPORTS = ("topk", "full")  # light and weak regimes: top-K reverse KL | 
 ALL_REGIMES = ",".join(routing.REGIMES)
 UNIFORM_DIVERGENCES = {"fkl": 0.0, "rkl": 1.0, "js": None}  # uniform: the generalized-JSD beta of each (js: beta)
 UNIFORM_SUPPORTS = ("sampled", "topk", "full")
+SELF_TEACHERS = ("live", "ema")  # the privileged student's weights: the student's own, or an EMA copy of them
+SELF_CONTEXTS = ("privileged", "demonstration", "feedback", "crops")  # what its prompt adds (see the trainer)
 
 
 @dataclass
@@ -67,6 +69,21 @@ class MethodOptions:
     support: str = "full"  # uniform: "sampled" (the sampled token, rkl only) | "topk" (K, topk_support...) | "full"
     drop_tokens: str = "none"  # DOPD ablation: drop the "high_gap" | "low_gap" | "random" share of tokens
     drop_fraction: float = 0.2
+    self_teacher: str = "live"  # the privileged student's weights: "live" | "ema" (SDFT, SDPO, Vision-OPD)
+    ema_rate: float = 0.05  # self_teacher=ema: after each step, theta_T <- (1 - rate) theta_T + rate theta
+    self_context: str = "privileged"  # its prompt adds: the record's "privileged" input | "demonstration" (SDFT) |
+    #                         "feedback": a successful sibling's response (SDPO) | the boxes' "crops" (Vision-OPD)
+    skip_first_tokens: int = 0  # SDFT: the first response tokens get no loss (they still count in |y|)
+    success_threshold: float = 0.5  # SDPO, Uni-OPD: a rollout is correct when its reward is at least this
+    margin: float = 0.4  # Uni-OPD: the least gap between correct and incorrect rollouts' mean token advantage
+    balance_rollouts: bool = True  # Uni-OPD: keep as many correct as incorrect rollouts in a mixed prompt
+    max_log_ratio: float = 10.0  # Uni-OPD: tokens with |log S(y) - log T(y)| at or above this get no loss
+    tip_rule: str = "soft_or"  # TIP: "soft_or" (entropy or divergence) | "entropy" | "q3" (confident and wrong)
+    tip_keep: float = 0.5  # TIP: the share of tokens kept (soft_or, entropy)
+    pixelate: float = 0.1  # VA-OPD: the coarse teacher's images are shrunk to this share of each side and back
+    va_share: float = 0.2  # VA-OPD: the share of each rollout's tokens in its high-visual-advantage group
+    va_lambda: float = 0.5  # VA-OPD: the high group's share of a rollout's loss
+    va_temperature: float = 1.0  # VA-OPD: softmax temperature of the rollout weights
     chunk_size: int = DEFAULT_CHUNK_SIZE  # tokens per chunk of the [chunk, V] logits
 
     def __post_init__(self):
@@ -79,11 +96,14 @@ class MethodOptions:
             "light_support": LIGHT_SUPPORTS,
             "divergence": tuple(UNIFORM_DIVERGENCES),
             "support": UNIFORM_SUPPORTS,
+            "self_teacher": SELF_TEACHERS,
+            "self_context": SELF_CONTEXTS,
+            "tip_rule": weighting.TIP_RULES,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"method option {name} must be one of {allowed}, got {getattr(self, name)!r}")
-        for name in ("beta", "drop_fraction"):
+        for name in ("beta", "drop_fraction", "ema_rate", "tip_keep", "va_share", "va_lambda"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"method option {name} must be in [0, 1], got {getattr(self, name)}")
         if not 0.0 < self.outlier_quantile <= 1.0:
@@ -94,6 +114,9 @@ class MethodOptions:
         unknown = [name for name in self.kept_regimes if name not in routing.REGIMES]
         if unknown or not self.kept_regimes:
             raise ValueError(f"method option regimes must name some of {routing.REGIMES}, got {self.regimes!r}")
+        if not 0.0 < self.pixelate < 1.0 or self.va_temperature <= 0 or self.skip_first_tokens < 0:
+            raise ValueError(f"method options: pixelate must be in (0, 1), va_temperature positive, skip_first_tokens "
+                             f">= 0; got {self.pixelate}, {self.va_temperature}, {self.skip_first_tokens}")
         if self.topk < 1 or self.chunk_size < 1:
             raise ValueError(f"method options topk and chunk_size must be >= 1, got {self.topk}, {self.chunk_size}")
 
@@ -123,10 +146,15 @@ class ObjectiveBatch:
     privileged_student_hidden_NH: torch.Tensor | None = None
     reference_hidden_NH: torch.Tensor | None = None  # ExOPD: the initial student, frozen
     reference_lm_head_VH: torch.Tensor | None = None
+    privileged_student_lm_head_VH: torch.Tensor | None = None  # self_teacher=ema: the copy's (None: the student's)
+    coarse_teacher_hidden_NH: torch.Tensor | None = None  # VA-OPD: the teacher on pixelated images (its lm_head)
+    rewards_B: torch.Tensor | None = None  # SDPO, Uni-OPD: each rollout's verifiable reward
+    per_prompt: int = 1  # rollouts per prompt: sequence b is prompt b // per_prompt's
 
     def __post_init__(self):
         num_tokens = self.token_ids_N.shape[0]
-        per_token = ("student_hidden_NH", "sequence_index_N", "teacher_hidden_NH", "privileged_student_hidden_NH")
+        per_token = ("student_hidden_NH", "sequence_index_N", "teacher_hidden_NH", "privileged_student_hidden_NH",
+                     "coarse_teacher_hidden_NH")
         for name in per_token + ("reference_hidden_NH",):
             tensor = getattr(self, name)
             if tensor is not None and tensor.shape[0] != num_tokens:
@@ -142,6 +170,12 @@ class ObjectiveBatch:
         lengths_N = self.sequence_lengths_B.to(self.token_ids_N.device, torch.float64)[self.sequence_index_N]
         return 1.0 / (lengths_N * float(self.num_sequences))
 
+    def positions_N(self) -> torch.Tensor:
+        """Each token's position in its response (0 for the first); tokens are in sequence order."""
+        starts_B = torch.cumsum(self.sequence_lengths_B.to(self.token_ids_N.device), 0) - self.sequence_lengths_B.to(
+            self.token_ids_N.device)
+        return torch.arange(self.token_ids_N.shape[0], device=self.token_ids_N.device) - starts_B[self.sequence_index_N]
+
 
 @dataclass
 class TokenSignals:
@@ -150,6 +184,7 @@ class TokenSignals:
     teacher: ViewStatistics | None = None
     privileged_student: ViewStatistics | None = None
     reference: ViewStatistics | None = None
+    coarse_teacher: ViewStatistics | None = None
     random_key_N: torch.Tensor | None = None  # drop_tokens="random": uniform keys, dropped above a step quantile
 
     @property
@@ -199,7 +234,9 @@ class Method:
     name: str
     objective: Objective
     views: tuple[str, ...]
-    overrides: dict = field(default_factory=dict)
+    overrides: dict = field(default_factory=dict)  # options it fixes
+    defaults: dict = field(default_factory=dict)  # options it defaults to, where the config does not set them
+    needs_reward: bool = False  # the trainer scores each rollout with the verifiable-reward function
     teacher_entropy: bool = False  # the first pass also computes the teacher's entropy
     uses_topk: bool = False  # the first pass also computes top-K ids when topk_support is "target"
     description: str = ""  # one line for `dopd-vl methods` (default: the first line of the objective's docstring)
@@ -220,6 +257,12 @@ def register(name: str, views: tuple[str, ...], **flags) -> Callable[[Objective]
         return objective
 
     return decorate
+
+
+def method_options(name: str, **explicit) -> MethodOptions:
+    """The options of a run of method `name`: the explicit ones, over the method's defaults, over MethodOptions'."""
+    method = METHODS.get(name)
+    return MethodOptions(**{**(method.defaults if method else {}), **explicit})
 
 
 def resolve_method(name: str, options: MethodOptions) -> tuple[Method, MethodOptions]:
@@ -244,7 +287,10 @@ def token_signals(
         "teacher": (batch.teacher_hidden_NH, batch.teacher_lm_head_VH),
         "privileged_student": (batch.privileged_student_hidden_NH, batch.student_lm_head_VH),
         "reference": (batch.reference_hidden_NH, batch.reference_lm_head_VH),
+        "coarse_teacher": (batch.coarse_teacher_hidden_NH, batch.teacher_lm_head_VH),
     }
+    if batch.privileged_student_lm_head_VH is not None:
+        sources["privileged_student"] = (batch.privileged_student_hidden_NH, batch.privileged_student_lm_head_VH)
     statistics = {}
     for view in method.views:
         hidden_NH, lm_head_VH = sources[view]
@@ -306,7 +352,9 @@ def _teacher(batch: ObjectiveBatch, signals: TokenSignals) -> TargetView:
 
 
 def _privileged_student(batch: ObjectiveBatch, signals: TokenSignals) -> TargetView:
-    return TargetView(batch.privileged_student_hidden_NH, batch.student_lm_head_VH, signals.privileged_student)
+    lm_head_VH = batch.privileged_student_lm_head_VH  # the EMA copy's, or None: the student's own
+    lm_head_VH = batch.student_lm_head_VH if lm_head_VH is None else lm_head_VH
+    return TargetView(batch.privileged_student_hidden_NH, lm_head_VH, signals.privileged_student)
 
 
 def _run(
@@ -334,10 +382,12 @@ def _metrics(result: ChunkedResult, terms: list[LossTerm], signals: TokenSignals
 
 
 def _single_term(
-    name: str, divergence: str, target: Target, batch: ObjectiveBatch, signals, options: MethodOptions, **kwargs
+    name: str, divergence: str, target: Target, batch: ObjectiveBatch, signals, options: MethodOptions,
+    weights_N: torch.Tensor | None = None, metrics: dict | None = None, **kwargs
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    term = LossTerm(name, divergence, target, batch.token_weights_N(), **kwargs)
-    return _run(batch, signals, [term], options)
+    weights_N = batch.token_weights_N() if weights_N is None else weights_N
+    term = LossTerm(name, divergence, target, weights_N, **kwargs)
+    return _run(batch, signals, [term], options, **(metrics or {}))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -476,3 +526,110 @@ for _name, (_overrides, _description) in DOPD_ABLATIONS.items():
     _views = ("teacher",) if _overrides.get("routing") is False else ("teacher", "privileged_student")
     METHODS[_name] = Method(_name, dopd, _views, _overrides, uses_topk=True,
                             description=f"DOPD ablation: {_description}")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The baselines of the paper's Tables 1 and 2, each from its own paper (DOPD_METHOD.md: formulas, defaults, sources).
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _topk(options: MethodOptions) -> dict:
+    return {"topk": options.topk, "support": options.topk_support, "tail": options.topk_tail}
+
+
+def _self_topk_jsd(batch, signals, options, weights_N, metrics=None):
+    """Top-K generalized JSD (beta) to the privileged student (SDPO, Vision-OPD: their logit-level distillation)."""
+    target = Target.of(_privileged_student(batch, signals))
+    return _single_term("topk_generalized_jsd", "topk_generalized_jsd", target, batch, signals, options,
+                        weights_N=weights_N, metrics=metrics, beta=options.beta, **_topk(options))
+
+
+def _correct_B(batch: ObjectiveBatch, name: str, options: MethodOptions) -> torch.Tensor:
+    if batch.rewards_B is None:
+        raise ValueError(f"{name} needs each rollout's reward (ObjectiveBatch.rewards_B)")
+    return batch.rewards_B >= options.success_threshold
+
+
+@register("opcd", views=("teacher",), uses_topk=True, defaults={"topk": 256})
+def opcd(batch, signals, statistics, options):
+    """OPCD: reverse KL to the context-conditioned teacher on the student's top-K tokens (K 256, tail bucket)."""
+    target = Target.of(_teacher(batch, signals))
+    return _single_term("topk_reverse_kl", "topk_reverse_kl", target, batch, signals, options, **_topk(options))
+
+
+@register("sdft", views=("privileged_student",), overrides={"self_context": "demonstration"},
+          defaults={"self_teacher": "ema", "ema_rate": 0.01, "skip_first_tokens": 3, "beta": 0.0})
+def sdft(batch, signals, statistics, options):
+    """SDFT: forward KL (beta 0) to the self-teacher (EMA) shown a demonstration; the first 3 tokens skipped."""
+    weights_N = batch.token_weights_N() * (batch.positions_N() >= options.skip_first_tokens)
+    target = Target.of(_privileged_student(batch, signals))
+    return _single_term("generalized_jsd", "generalized_jsd", target, batch, signals, options, weights_N=weights_N,
+                        beta=options.beta)
+
+
+@register("sdpo", views=("privileged_student",), overrides={"self_context": "feedback"}, needs_reward=True,
+          uses_topk=True, defaults={"self_teacher": "ema", "ema_rate": 0.05, "topk": 100})
+def sdpo(batch, signals, statistics, options):
+    """SDPO: top-K JS to the self-teacher (EMA) shown a successful sibling; rollouts without one get no loss."""
+    _correct_B(batch, "sdpo", options)
+    sibling_B = weighting.successful_sibling_B(batch.rewards_B, batch.per_prompt, options.success_threshold)
+    taught_N = (sibling_B >= 0)[batch.sequence_index_N]
+    metrics = {"fraction/with_feedback": (sibling_B >= 0).double().mean().item(),
+               "reward_mean": batch.rewards_B.double().mean().item()}
+    return _self_topk_jsd(batch, signals, options, batch.token_weights_N() * taught_N, metrics)
+
+
+@register("uni_opd", views=("teacher",), needs_reward=True)
+def uni_opd(batch, signals, statistics, options):
+    """Uni-OPD: OPD's sampled-token policy gradient, advantages shifted so that correct rollouts lead by a margin."""
+    correct_B = _correct_B(batch, "uni_opd", options)
+    num_sequences = batch.sequence_lengths_B.shape[0]
+    student_logprob_N = view_statistics(batch.student_hidden_NH.detach(), batch.student_lm_head_VH.detach(),
+                                        batch.token_ids_N, chunk_size=options.chunk_size).logprob_N
+    advantage_N = signals.teacher.logprob_N.double() - student_logprob_N.double()  # r_t = log T(y) - log S(y)
+    returns_B = weighting.sequence_means_B(advantage_N, batch.sequence_index_N, num_sequences)
+    shift_B = weighting.margin_shift_B(returns_B, correct_B, batch.per_prompt, options.margin)
+    kept_B = torch.ones(num_sequences, dtype=torch.float64, device=advantage_N.device)
+    if options.balance_rollouts:
+        keys_B = torch.rand(num_sequences, dtype=torch.float64).to(advantage_N.device)
+        kept_B = weighting.balanced_rollouts_B(correct_B, batch.per_prompt, keys_B)
+    in_range_N = advantage_N.abs() < options.max_log_ratio
+    weights_N = batch.token_weights_N() * kept_B[batch.sequence_index_N] * in_range_N
+    metrics = {"reward_mean": batch.rewards_B.double().mean().item(), "margin_shift_mean": shift_B.abs().mean().item(),
+               "fraction/kept_rollouts": kept_B.mean().item()}
+    return _single_term("sampled_reverse_kl", "sampled_reverse_kl", Target.of(_teacher(batch, signals)), batch,
+                        signals, options, weights_N=weights_N, metrics=metrics,
+                        target_shift_N=shift_B[batch.sequence_index_N])
+
+
+@register("tip", views=("teacher",))
+def tip(batch, signals, statistics, options):
+    """TIP: reverse KL to the teacher on the informative tokens only (student entropy or divergence, Soft-OR)."""
+    teacher = Target.of(_teacher(batch, signals))
+    with torch.no_grad():  # a first pass for the student's entropy and its reverse KL to the teacher at each token
+        ones_N = torch.ones_like(batch.token_ids_N, dtype=torch.float64)
+        probe = chunked_objective(batch.student_hidden_NH.detach(), batch.student_lm_head_VH.detach(),
+                                  batch.token_ids_N, [LossTerm("reverse_kl", "reverse_kl", teacher, ones_N)],
+                                  options.chunk_size)
+    kept_N = weighting.tip_kept_N(probe.student_entropy_N, probe.values["reverse_kl"], options.tip_rule,
+                                  options.tip_keep)
+    return _single_term("reverse_kl", "reverse_kl", teacher, batch, signals, options,
+                        weights_N=batch.token_weights_N() * kept_N, metrics={"fraction/kept": kept_N.mean().item()})
+
+
+@register("vision_opd", views=("privileged_student",), overrides={"self_context": "crops"}, uses_topk=True,
+          defaults={"self_teacher": "ema", "ema_rate": 0.05, "topk": 100})
+def vision_opd(batch, signals, statistics, options):
+    """Vision-OPD: top-K JS to the self-teacher (EMA) that also sees each box's crop."""
+    return _self_topk_jsd(batch, signals, options, batch.token_weights_N())
+
+
+@register("va_opd", views=("teacher", "coarse_teacher"), defaults={"teacher_privileged": False})
+def va_opd(batch, signals, statistics, options):
+    """VA-OPD: reverse KL to the teacher, rollouts and tokens weighted by visual advantage (image vs pixelated)."""
+    advantage_N = weighting.visual_advantage_N(signals.teacher.logprob_N, signals.coarse_teacher.logprob_N)
+    weights_N = weighting.visual_advantage_weights_N(
+        advantage_N, batch.sequence_index_N, batch.sequence_lengths_B.shape[0], batch.per_prompt, options.va_share,
+        options.va_lambda, options.va_temperature) / float(batch.num_sequences)
+    return _single_term("reverse_kl", "reverse_kl", Target.of(_teacher(batch, signals)), batch, signals, options,
+                        weights_N=weights_N, metrics={"visual_advantage_mean": advantage_N.mean().item()})

@@ -467,6 +467,49 @@ def render_messages(record: Record, view: str, image_root=None, overlay: bool = 
     return [{"role": "user", "content": content}]
 
 
+# What a self-teacher's prompt adds after the question, for the baselines whose privileged input is not the record's
+# own (`MethodOptions.self_context`): SDFT's demonstration, SDPO's successful sibling. Our wording of their idea.
+DEMONSTRATION_CONTEXT = ("An example of a good response to this question:\n\n{demonstration}\n\nNow write your own "
+                         "response, with your reasoning.")
+FEEDBACK_CONTEXT = "A correct solution to this question:\n\n{solution}\n\nNow solve the question correctly."
+
+
+def with_context(messages: list[dict], text: str) -> list[dict]:
+    """The messages with `text` added after the (last) user turn's text, as the privileged block is."""
+    messages = [dict(message) for message in messages]
+    last = messages[-1]
+    if isinstance(last["content"], str):
+        last["content"] = f"{last['content']}\n\n{text}"
+    else:
+        parts = [dict(part) for part in last["content"]]
+        parts[-1]["text"] = f"{parts[-1]['text']}\n\n{text}"
+        last["content"] = parts
+    return messages
+
+
+def pixelated(image, share: float):
+    """The image without its fine detail, at its own size: each side shrunk to `share` (bilinear) and blown back up
+    (nearest), so a vision model gives it the same number of tokens (VA-OPD's coarse view)."""
+    from PIL import Image
+
+    picture = Image.open(image) if not isinstance(image, Image.Image) else image
+    picture = picture.convert("RGB")
+    small = (max(1, round(picture.width * share)), max(1, round(picture.height * share)))
+    return picture.resize(small, Image.BILINEAR).resize(picture.size, Image.NEAREST)
+
+
+def with_pixelated_images(messages: list[dict], share: float) -> list[dict]:
+    """The messages with every image part replaced by its `pixelated` copy."""
+    out = []
+    for message in messages:
+        content = message["content"]
+        if not isinstance(content, str):
+            content = [dict(part, image=pixelated(part["image"], share)) if part.get("type") == "image" else part
+                       for part in content]
+        out.append(dict(message, content=content))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Leakage check
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ accelerate), resumes from the newest checkpoint, loops, logs and saves.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import json
 import os
@@ -19,6 +20,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 import yaml
@@ -28,9 +30,13 @@ from dopd_vl.errors import DopdError
 from dopd_vl.models import LoadedPair, load_pair, load_pair_spec
 from dopd_vl.objectives import (Method, MethodOptions, ObjectiveBatch, StepStatistics, TokenSignals, compute_objective,
                                 resolve_method, step_statistics, token_signals)
-from dopd_vl.records import Record, load_records, render_messages, render_options
+from dopd_vl.records import (DEMONSTRATION_CONTEXT, FEEDBACK_CONTEXT, Record, load_records, render_messages,
+                             render_options, with_context, with_pixelated_images)
 from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, encode_prompts, frozen_hidden_states,
                              response_hidden_states, scoring_batch)
+from dopd_vl.weighting import successful_sibling_B
+
+Reward = Callable[[Record, str], float]  # a rollout's verifiable reward: its record and its response text
 
 
 class TrainingError(DopdError):
@@ -73,6 +79,8 @@ class Run:
     pair: LoadedPair
     model: torch.nn.Module  # StudentObjective, prepared by accelerate (DDP-wrapped with several processes)
     reference: torch.nn.Module | None  # ExOPD's frozen initial student
+    self_teacher: torch.nn.Module | None  # objective.self_teacher=ema: the privileged student's EMA weights
+    reward: Reward | None  # SDPO, Uni-OPD: correctness of each rollout (the face passes eval's scorers)
     optimizer: torch.optim.Optimizer
     scheduler: object
     engine: HFRolloutEngine
@@ -118,10 +126,11 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
             rollouts = run.engine.generate(prompts[reads["student"]], config.rollouts_per_prompt)
         rollout_time += time.perf_counter() - started
         started = time.perf_counter()
+        rewards_B = rollout_rewards(run, chunk, rollouts) if needs_reward(run.method, run.options) else None
         for kind in {reads[view] for view in run.method.views} - set(prompts):
-            prompts[kind] = encode_view(run, chunk, kind)
+            prompts[kind] = encode_view(run, chunk, kind, rollouts, rewards_B)
         inputs = {view: prompts[kind] for view, kind in reads.items() if kind in prompts}
-        micro_batches.append(score_frozen_views(run, chunk, rollouts, inputs, num_sequences))
+        micro_batches.append(score_frozen_views(run, chunk, rollouts, inputs, num_sequences, rewards_B))
         scoring_time += time.perf_counter() - started
 
     # 2. Routing thresholds and other statistics over the step's global batch: all micro-batches, all processes.
@@ -150,6 +159,8 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     run.optimizer.step()
     run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
+    if run.self_teacher is not None:
+        ema_update(run.self_teacher, run.student, run.options.ema_rate)
     train_time = time.perf_counter() - started
 
     metrics = reduce_metrics(accelerator, metrics_per_micro_batch)
@@ -167,26 +178,83 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
 
 def prompt_views(options: MethodOptions) -> dict[str, str]:
     """The prompt each view reads: "privileged" (with the privileged block) or "student" (without). The student
-    samples from its own unless objective.student_privileged (Figure 3); the reference reads the student's."""
+    samples from its own unless objective.student_privileged (Figure 3); the reference reads the student's. The
+    privileged student's may add another context instead (objective.self_context: "demonstration", "feedback",
+    "crops"); VA-OPD's coarse teacher reads the teacher's prompt with pixelated images."""
     def kind(privileged: bool) -> str:
         return "privileged" if privileged else "student"
 
+    own = kind(options.self_privileged)
+    teacher = kind(options.teacher_privileged)
     return {"student": kind(options.student_privileged), "reference": kind(options.student_privileged),
-            "teacher": kind(options.teacher_privileged), "privileged_student": kind(options.self_privileged)}
+            "teacher": teacher, "coarse_teacher": f"pixelated_{teacher}",
+            "privileged_student": options.self_context if options.self_privileged else own}
 
 
-def encode_view(run: Run, records: list[Record], kind: str) -> dict[str, torch.Tensor]:
-    """The records' prompts of one kind ("student" or "privileged"), chat-templated, tokenized, left-padded."""
-    render = run.render if kind == "privileged" else {}
-    return encode_prompts(run.pair.processor, [render_messages(r, kind, **render) for r in records],
-                          enable_thinking=run.config.enable_thinking)
+def encode_view(run: Run, records: list[Record], kind: str, rollouts: Rollouts | None = None,
+                rewards_B: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """The records' prompts of one kind (see `prompt_views`), chat-templated, tokenized, left-padded. One row per
+    record, except "feedback": one per rollout, its record's prompt and a successful sibling's response (SDPO)."""
+    if kind == "feedback":
+        conversations = feedback_messages(run, records, rollouts, rewards_B)
+    else:
+        conversations = [view_messages(run, record, kind) for record in records]
+    return encode_prompts(run.pair.processor, conversations, enable_thinking=run.config.enable_thinking)
+
+
+def view_messages(run: Run, record: Record, kind: str) -> list[dict]:
+    """One record's prompt of a kind read by one row per record."""
+    if kind.startswith("pixelated_"):
+        return with_pixelated_images(view_messages(run, record, kind.removeprefix("pixelated_")),
+                                     run.options.pixelate)
+    if kind == "privileged":
+        return render_messages(record, "privileged", **run.render)
+    if kind == "crops":  # the boxes' regions as images, not their coordinates (Vision-OPD's evidence crops)
+        return render_messages(record, "privileged", crops=True, boxes_as_text=False)
+    if kind == "demonstration":  # SDFT: the record's worked solution (or its answer) as an example response
+        demonstration = record.source.get("solution") or record.answer
+        if not demonstration:
+            raise TrainingError(f"record {record.id}: sdft shows the teacher a demonstration, and this record has "
+                                "neither source.solution nor answer; give every record an answer")
+        return with_context(render_messages(record, "student"), DEMONSTRATION_CONTEXT.format(
+            demonstration=demonstration))
+    return render_messages(record, "student")
+
+
+def rollout_rewards(run: Run, records: list[Record], rollouts: Rollouts) -> torch.Tensor:
+    """Each rollout's verifiable reward (`run.reward` on its record and its decoded response), ``[B]``."""
+    texts = run.pair.tokenizer.batch_decode(rollouts.response_ids, skip_special_tokens=True)
+    return torch.tensor([float(run.reward(records[i // rollouts.per_prompt], text)) for i, text in enumerate(texts)],
+                        dtype=torch.float64)
+
+
+def feedback_messages(run: Run, records: list[Record], rollouts: Rollouts, rewards_B: torch.Tensor) -> list[list]:
+    """SDPO's self-teacher prompts, one per rollout: its record's student prompt and, when a sibling succeeded, the
+    first successful sibling's response (thinking removed) as a correct solution."""
+    sibling_B = successful_sibling_B(rewards_B, rollouts.per_prompt, run.options.success_threshold).tolist()
+    texts = run.pair.tokenizer.batch_decode(rollouts.response_ids, skip_special_tokens=True)
+    conversations = []
+    for row, sibling in enumerate(sibling_B):
+        messages = render_messages(records[row // rollouts.per_prompt], "student")
+        if sibling >= 0:
+            solution = texts[sibling].split("</think>")[-1].strip()
+            messages = with_context(messages, FEEDBACK_CONTEXT.format(solution=solution))
+        conversations.append(messages)
+    return conversations
+
+
+@torch.no_grad()
+def ema_update(average: torch.nn.Module, model: torch.nn.Module, rate: float) -> None:
+    """``theta_avg <- (1 - rate) theta_avg + rate theta`` for every parameter (the EMA self-teacher)."""
+    for average_parameter, parameter in zip(average.parameters(), model.parameters()):
+        average_parameter.lerp_(parameter.detach().to(average_parameter.dtype), rate)
 
 
 def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inputs: dict,
-                       num_sequences: int) -> MicroBatch:
+                       num_sequences: int, rewards_B: torch.Tensor | None = None) -> MicroBatch:
     """Hidden states of the frozen views at the response positions, and their first-pass signals. The response
     token ids are appended to each view's own prompt ids (`inputs`: view -> its encoded prompts, see
-    `prompt_views`); the student's are kept for its forward with gradient."""
+    `prompt_views`; one row per prompt, or one per rollout); the student's are kept for its forward with gradient."""
     views, pad_id = run.method.views, run.pair.tokenizer.pad_token_id
     student_scoring = scoring_batch(inputs["student"], rollouts, pad_id)
     hidden = {}
@@ -194,9 +262,17 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inpu
         if "teacher" in views:
             hidden["teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, inputs["teacher"], rollouts, pad_id)
             hidden["teacher_lm_head_VH"] = run.pair.teacher.get_output_embeddings().weight
-        if "privileged_student" in views:  # the same live weights as the student, no gradient
-            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(run.student, inputs["privileged_student"],
-                                                                          rollouts, pad_id)
+        if "privileged_student" in views:  # the student's live weights (or their EMA), no gradient
+            self_model = run.self_teacher or run.student
+            prompts = inputs["privileged_student"]
+            per_row = rollouts if prompts["input_ids"].shape[0] == rollouts.prompts else \
+                Rollouts(rollouts.response_ids, len(rollouts.response_ids), 1)  # SDPO: one prompt per rollout
+            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(self_model, prompts, per_row, pad_id)
+            if run.self_teacher is not None:
+                hidden["privileged_student_lm_head_VH"] = run.self_teacher.get_output_embeddings().weight
+        if "coarse_teacher" in views:  # VA-OPD: the teacher on pixelated images
+            hidden["coarse_teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, inputs["coarse_teacher"],
+                                                                      rollouts, pad_id)
         if "reference" in views:
             hidden["reference_hidden_NH"] = frozen_hidden_states(run.reference, inputs["reference"], rollouts, pad_id)
             hidden["reference_lm_head_VH"] = run.reference.get_output_embeddings().weight
@@ -207,7 +283,8 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inpu
     batch = ObjectiveBatch(
         student_hidden_NH=None, student_lm_head_VH=run.student.get_output_embeddings().weight,
         token_ids_N=student_scoring.token_ids_N.to(device), sequence_index_N=student_scoring.rows_N.to(device),
-        sequence_lengths_B=torch.tensor(rollouts.lengths, device=device), num_sequences=num_sequences, **hidden)
+        sequence_lengths_B=torch.tensor(rollouts.lengths, device=device), num_sequences=num_sequences,
+        rewards_B=None if rewards_B is None else rewards_B.to(device), per_prompt=rollouts.per_prompt, **hidden)
     with full_lm_head(run):
         signals = token_signals(run.method, batch, run.options)
     return MicroBatch(records, rollouts, student_scoring, batch, signals)
@@ -229,8 +306,8 @@ def gather_signals(accelerator, signals: TokenSignals) -> TokenSignals:
     def gather_view(view):
         return None if view is None else type(view)(*(gather(t) for t in view))
 
-    return TokenSignals(gather_view(signals.teacher), gather_view(signals.privileged_student),
-                        gather_view(signals.reference), gather(signals.random_key_N))
+    return TokenSignals(**{f.name: (gather if f.name.endswith("_N") else gather_view)(getattr(signals, f.name))
+                           for f in dataclasses.fields(TokenSignals)})
 
 
 def reduce_metrics(accelerator, metrics_list: list[dict[str, float]]) -> dict[str, float]:
@@ -374,7 +451,7 @@ def make_accelerator(config: TrainConfig, vision: bool):
     return accelerator
 
 
-def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
+def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tuple[Run, int]:
     from transformers import get_cosine_schedule_with_warmup
 
     from accelerate import PartialState
@@ -397,10 +474,12 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
                             f"{config.gradient_accumulation_steps})")
     reference = None
     method, options = resolve_method(config.method, config.objective)
+    check_method_inputs(method, options, records, reward, accelerator)
     if "reference" in method.views:  # ExOPD: the initial student, frozen
-        import copy
-
         reference = copy.deepcopy(pair.student).eval().requires_grad_(False)
+    self_teacher = None
+    if "privileged_student" in method.views and options.self_teacher == "ema":  # starts as the initial student
+        self_teacher = copy.deepcopy(pair.student).eval().requires_grad_(False)
     if config.gradient_checkpointing:
         pair.student.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     pair.student.train()
@@ -415,12 +494,14 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
         deepspeed.zero.register_external_parameter(wrapped, wrapped.student.get_output_embeddings().weight)
     # The schedule counts optimizer steps: kept out of accelerate's wrapper, which would step it once per process.
     accelerator.register_for_checkpointing(scheduler)
+    if self_teacher is not None:  # its weights are part of the run's state: a resumed run continues the same EMA
+        accelerator.register_for_checkpointing(self_teacher)
     pair.student = accelerator.unwrap_model(model).student
     engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
     if is_zero3(accelerator) and accelerator.num_processes > 1:  # every rank joins each sharded forward
         engine.sampling["synced_gpus"] = True
-    run = Run(config, method, options, accelerator, pair, model, reference, optimizer, scheduler, engine, records,
-              render, output)
+    run = Run(config, method, options, accelerator, pair, model, reference, self_teacher, reward, optimizer, scheduler,
+              engine, records, render, output)
 
     start = 0
     checkpoint = newest_checkpoint(output) if resume else None
@@ -437,11 +518,37 @@ def setup(config: TrainConfig, resume: bool) -> tuple[Run, int]:
     return run, start
 
 
-def train(config: TrainConfig, resume: bool = False) -> Path:
-    """Run `config` to `max_steps`; returns the folder of the final student (`<output>/final`)."""
+def needs_reward(method: Method, options: MethodOptions) -> bool:
+    """Whether the rollouts are scored for correctness: the method reads it, or a view shows a successful sibling."""
+    reads = prompt_views(options)
+    return method.needs_reward or any(reads[view] == "feedback" for view in method.views)
+
+
+def check_method_inputs(method: Method, options: MethodOptions, records: list[Record], reward: Reward | None,
+                        accelerator) -> None:
+    """What a method needs from the data and the run, checked before any model runs."""
+    reads = prompt_views(options)
+    if needs_reward(method, options) and reward is None:
+        raise TrainingError(f"method {method.name} scores each rollout's correctness: pass train(..., reward=...) "
+                            "(`dopd-vl train` passes eval's scorers: eval.rewards.record_reward)")
+    if "privileged_student" in method.views and reads["privileged_student"] == "crops" and \
+            not any(r.images and r.privileged.boxes for r in records):
+        raise TrainingError(f"method {method.name}: its self-teacher sees each box's crop, and no record in the data "
+                            "has an image and boxes; build it with `dopd-vl build-data --task grounding` (boxes)")
+    if "coarse_teacher" in method.views and not any(r.images for r in records):
+        raise TrainingError(f"method {method.name} compares the teacher on each image and on its pixelated copy, and "
+                            "no record in the data has an image; use image data (e.g. --pair tiny)")
+    if options.self_teacher == "ema" and is_zero3(accelerator):
+        raise TrainingError("objective.self_teacher=ema keeps a whole copy of the student: not under DeepSpeed "
+                            "ZeRO-3 (use ZeRO-2, or objective.self_teacher=live)")
+
+
+def train(config: TrainConfig, resume: bool = False, reward: Reward | None = None) -> Path:
+    """Run `config` to `max_steps`; returns the folder of the final student (`<output>/final`). `reward(record,
+    response_text)` scores each rollout for the methods that need it (SDPO, Uni-OPD)."""
     from tqdm.auto import tqdm
 
-    run, start = setup(config, resume)
+    run, start = setup(config, resume, reward)
     accelerator, output = run.accelerator, run.output
     if accelerator.is_main_process:
         output.mkdir(parents=True, exist_ok=True)

@@ -23,8 +23,9 @@ QUICK_TEST_SIZE = 200
 EVALUATIONS = 4  # held-out accuracy after every quarter of the steps (and of the initial student)
 
 DROP_ABLATIONS = ("dopd_drop_high_gap", "dopd_drop_low_gap", "dopd_drop_random")
-DEFAULT_METHODS = ("opd", "opd+own", "opd+answer", "gkd", "opsd", "exopd", "eopd", "dopd", "dopd_no_routing",
-                   "dopd_no_self", *DROP_ABLATIONS)
+BASELINES = ("opcd", "sdft", "sdpo", "uni_opd", "tip", "vision_opd", "va_opd")  # Tables 1 and 2's other baselines
+DEFAULT_METHODS = ("opd", "opd+own", "opd+answer", "gkd", "opsd", "exopd", "eopd", *BASELINES, "dopd",
+                   "dopd_no_routing", "dopd_no_self", *DROP_ABLATIONS)
 QUICK_METHODS = ("opd+own", "opsd", "dopd")
 DEFAULT_STEPS = 60
 QUICK_STEPS = 24
@@ -42,6 +43,12 @@ class LabMethod:
     method: str  # the objective (dopd_vl.objectives.METHODS)
     variant: str  # the training prompts' privileged input: "own" or "answer"
     overrides: tuple[str, ...] = ()
+
+    def runs_on(self, task: str) -> bool:
+        """Vision-OPD (the boxes' crops) and VA-OPD (a pixelated image) run only on the task with images and boxes."""
+        method = METHODS[self.method]
+        needs_images = "coarse_teacher" in method.views or method.overrides.get("self_context") == "crops"
+        return not needs_images or OWN_PRIVILEGED[task] == "boxes"
 
     def label(self, task: str) -> str:
         """The name in the report: opd+own reads opd+hints (arith) or opd+boxes (shapes)."""

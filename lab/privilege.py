@@ -59,11 +59,14 @@ def run_lab(tasks: list[str], method_keys: str | None = None, seeds: int | None 
         accuracies = pair_accuracies(task, pair_folder, records)
         parameters = {role: count_parameters(str(pair_folder / role), TINY_PAIRS[pair_name])
                       for role in ("teacher", "student")}
+        task_methods = [m for m in methods if m.runs_on(task)]
+        for method in set(methods) - set(task_methods):
+            log(f"{task}: {method.key} skipped (it needs images, and {task} has none)")
         task_results = TaskResults(task, pair_name, pair_folder.name, parameters, accuracies, test_size,
-                                   methods=methods)
+                                   methods=task_methods)
         results.append(task_results)
         log(format_pair_table(task_results) + f"\n({time.perf_counter() - pair_started:.0f} s)")
-        for method in methods:
+        for method in task_methods:
             data = str(train_folder(task, method.variant))
             specs += [RunSpec(task, method, seed, steps, pair_folder.name, data, test_size) for seed in range(seeds)]
     run_all(specs, log, workers)

@@ -21,6 +21,7 @@ from dopd_vl.records import load_records, render_messages
 from eval.base import Doc
 from eval.benchmarks import BENCHMARKS
 from eval.harness import generate
+from eval.rewards import record_reward
 from lab.methods import (EVALUATIONS, LAB_VERSION, MAX_NEW_TOKENS, OWN_PRIVILEGED, TASK_PAIRS, TEST_SEED, TRAIN_SEED,
                          TRAIN_SIZE, LabError, LabMethod)
 from lab.sft import VARIANTS, privileged_variant
@@ -145,7 +146,7 @@ def execute_run(spec: RunSpec) -> dict:
     shutil.rmtree(run_dir, ignore_errors=True)
     config = resolve_config(load_config(TASK_PAIRS[spec.task], [f"output={run_dir}", *spec.overrides()]))
     started = time.perf_counter()
-    final = train(config)
+    final = train(config, reward=record_reward)
     trained = time.perf_counter()
     records = test_records(spec.task, spec.test_size)
     checkpoints = (run_dir / "checkpoints").glob("step-*")

@@ -33,6 +33,9 @@ def _batch(seed=0, dtype=torch.float64):
         privileged_student_hidden_NH=(student_hidden.detach() + randn(num_tokens, H)).contiguous(),
         reference_hidden_NH=randn(num_tokens, H),
         reference_lm_head_VH=randn(V, H, scale=0.7),
+        coarse_teacher_hidden_NH=randn(num_tokens, TEACHER_H),  # VA-OPD: the teacher on pixelated images
+        rewards_B=torch.tensor([1.0, 0.0, 0.0, 1.0]),  # two prompts of two rollouts, one correct in each
+        per_prompt=2,
     )
 
 

@@ -307,3 +307,105 @@ def test_every_ablation_and_grid_cell_trains(tmp_path):
         kept = [regime for regime in REGIMES if regime in run.options.kept_regimes]
         if run.method.objective.__name__ == "dopd":
             assert {key for key in metrics if key.startswith("loss/")} == {f"loss/{regime}" for regime in kept}
+
+
+def parity_reward(record, response):
+    """A verifiable reward the test controls: correct when the response has an even number of characters."""
+    return float(len(response) % 2 == 0)
+
+
+def test_every_baseline_trains_on_the_text_pair_and_the_ema_self_teacher_follows_the_student(tmp_path):
+    """OPCD, SDFT, SDPO, Uni-OPD and TIP take optimizer steps on the tiny text pair (one run, the method swapped
+    between steps): finite loss, a gradient, each method's own metrics; after each step the EMA self-teacher moves
+    exactly `ema_rate` of the way to the student."""
+    import dataclasses
+
+    from dopd_vl.objectives import method_options, resolve_method
+
+    config = load_config(overrides=["pair=tiny-text", f"output={tmp_path / 'baselines'}", *FAST, "method=sdpo",
+                                    "max_steps=5"])
+    assert (config.objective.self_teacher, config.objective.topk) == ("ema", 100)  # the method's own defaults
+    run, _ = setup(resolve_config(config), resume=False, reward=parity_reward)
+    assert run.self_teacher is not None
+    expected_keys = {"sdpo": "fraction/with_feedback", "uni_opd": "fraction/kept_rollouts", "tip": "fraction/kept",
+                     "opcd": "loss/topk_reverse_kl", "sdft": "loss/generalized_jsd"}
+    for step, method in enumerate(["sdpo", "uni_opd", "tip", "opcd", "sdft"]):
+        run.method, run.options = resolve_method(method, dataclasses.replace(method_options(method), topk=32))
+        before = [p.detach().clone() for p in run.self_teacher.parameters()]
+        records = step_records(run.records, step, config, 0, 1)
+        run.engine = ReplayEngine([records])  # rollouts of several lengths: some of each reward
+        metrics = train_step(run, step, records).metrics
+        assert math.isfinite(metrics["loss"]) and metrics["loss"] > 0 and metrics["grad_norm"] > 0, method
+        assert expected_keys[method] in metrics, (method, sorted(metrics))
+        if method == "sdpo":
+            assert 0 < metrics["fraction/with_feedback"] <= 1 and 0 < metrics["reward_mean"] < 1
+        for average, old, live in zip(run.self_teacher.parameters(), before, run.student.parameters()):
+            torch.testing.assert_close(average, old.lerp(live.detach(), run.options.ema_rate), rtol=1e-6, atol=1e-7)
+        if method == "sdft":
+            assert run.options.ema_rate == 0.01
+    moved = sum((a - p).abs().sum().item() for a, p in zip(run.self_teacher.parameters(), run.student.parameters()))
+    assert moved > 0  # the self-teacher lags the student
+
+
+def test_sdpo_shows_a_failed_rollout_its_successful_sibling(tmp_path, monkeypatch):
+    """The self-teacher's prompt of each rollout: its record's question and, when a sibling of the same prompt
+    succeeded, that sibling's response; rollouts whose siblings all failed see the plain question."""
+    import dopd_vl.trainer as trainer
+    from dopd_vl.records import PRIVILEGED_HEADER
+
+    config = load_config(overrides=["pair=tiny-text", f"output={tmp_path / 'sdpo'}", *FAST, "method=sdpo"])
+    run, _ = setup(resolve_config(config), resume=False, reward=parity_reward)
+    records = step_records(run.records, 0, config, 0, 1)
+    run.engine = ReplayEngine([records])
+    seen = {}
+    original_score = trainer.frozen_hidden_states
+
+    def recording_score(model, prompt_inputs, rollouts, pad_id):
+        if model is run.self_teacher:
+            seen["prompts"] = run.pair.tokenizer.batch_decode(prompt_inputs["input_ids"], skip_special_tokens=True)
+            seen["responses"] = run.pair.tokenizer.batch_decode(rollouts.response_ids, skip_special_tokens=True)
+        return original_score(model, prompt_inputs, rollouts, pad_id)
+
+    monkeypatch.setattr(trainer, "frozen_hidden_states", recording_score)
+    metrics = train_step(run, 0, records).metrics
+    prompts, responses = seen["prompts"], seen["responses"]
+    assert len(prompts) == len(responses) == 2 * len(records)  # one prompt per rollout
+    rewards = [parity_reward(None, text) for text in responses]
+    with_feedback = 0
+    for row, prompt in enumerate(prompts):
+        assert records[row // 2].question.strip() in prompt and PRIVILEGED_HEADER not in prompt
+        sibling = row ^ 1  # two rollouts per prompt
+        if rewards[sibling]:
+            with_feedback += 1
+            assert "A correct solution to this question" in prompt and responses[sibling].strip() in prompt
+        else:
+            assert "A correct solution" not in prompt
+    assert 0 < with_feedback < len(prompts)
+    assert metrics["fraction/with_feedback"] == pytest.approx(with_feedback / len(prompts))
+
+
+def test_vision_baselines_train_on_the_tiny_vision_pair(tmp_path):
+    """Vision-OPD (its EMA self-teacher also sees each box's crop) and VA-OPD (the teacher on each image and on its
+    pixelated copy) take optimizer steps on the tiny Qwen3-VL pair."""
+    import dataclasses
+
+    from dopd_vl.objectives import method_options, resolve_method
+
+    config = load_config(overrides=["pair=tiny", f"output={tmp_path / 'vision'}", *FAST, "method=vision_opd",
+                                    "max_steps=2"])
+    run, _ = setup(resolve_config(config), resume=False)
+    for step, method in enumerate(["vision_opd", "va_opd"]):
+        run.method, run.options = resolve_method(method, dataclasses.replace(method_options(method), topk=32))
+        metrics = train_step(run, step, step_records(run.records, step, config, 0, 1)).metrics
+        assert math.isfinite(metrics["loss"]) and metrics["loss"] > 0 and metrics["grad_norm"] > 0, method
+    assert metrics["visual_advantage_mean"] >= 0
+
+
+def test_baselines_refuse_what_they_cannot_run(tmp_path):
+    base = ["pair=tiny-text", *FAST]
+    with pytest.raises(TrainingError, match="sdpo scores each rollout's correctness"):
+        setup(resolve_config(load_config(overrides=[*base, f"output={tmp_path / 'a'}", "method=sdpo"])), False)
+    with pytest.raises(TrainingError, match="no record in the data has an image and boxes"):
+        setup(resolve_config(load_config(overrides=[*base, f"output={tmp_path / 'b'}", "method=vision_opd"])), False)
+    with pytest.raises(TrainingError, match="no record in the data has an image"):
+        setup(resolve_config(load_config(overrides=[*base, f"output={tmp_path / 'c'}", "method=va_opd"])), False)

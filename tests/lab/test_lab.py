@@ -117,7 +117,10 @@ def test_lab_methods():
     assert answer.variant == "answer" and not answer.overrides
     assert lab_method("dopd_drop_high_gap").method == "dopd_drop_high_gap"
     assert [m.key for m in parse_methods(None, quick=True)] == ["opd+own", "opsd", "dopd"]
-    assert len(parse_methods(None, quick=False)) == 13
+    assert len(parse_methods(None, quick=False)) == 20  # with the seven baselines of Tables 1 and 2
+    # the image baselines run on shapes only; the rest on both tasks
+    image_only = {m.key for m in parse_methods(None, quick=False) if not m.runs_on("arith")}
+    assert image_only == {"vision_opd", "va_opd"} and all(m.runs_on("shapes") for m in parse_methods(None, False))
     with pytest.raises(LabError, match="unknown lab method 'dopdd'"):
         parse_methods("opd,dopdd", quick=False)
     with pytest.raises(LabError, match="names a method twice"):
