@@ -39,7 +39,9 @@ ALL_REGIMES = ",".join(routing.REGIMES)
 UNIFORM_DIVERGENCES = {"fkl": 0.0, "rkl": 1.0, "js": None}  # uniform: the generalized-JSD beta of each (js: beta)
 UNIFORM_SUPPORTS = ("sampled", "topk", "full")
 SELF_TEACHERS = ("live", "ema")  # the privileged student's weights: the student's own, or an EMA copy of them
-SELF_CONTEXTS = ("privileged", "demonstration", "feedback", "crops")  # what its prompt adds (see the trainer)
+# what the privileged student's prompt adds: the record's privileged input, SDFT's demonstration, SDPO's successful
+# sibling, Vision-OPD's crops of the boxes (trainer.view_messages)
+SELF_CONTEXTS = ("privileged", "demonstration", "feedback", "crops")
 
 
 @dataclass
@@ -71,8 +73,7 @@ class MethodOptions:
     drop_fraction: float = 0.2
     self_teacher: str = "live"  # the privileged student's weights: "live" | "ema" (SDFT, SDPO, Vision-OPD)
     ema_rate: float = 0.05  # self_teacher=ema: after each step, theta_T <- (1 - rate) theta_T + rate theta
-    self_context: str = "privileged"  # its prompt adds: the record's "privileged" input | "demonstration" (SDFT) |
-    #                         "feedback": a successful sibling's response (SDPO) | the boxes' "crops" (Vision-OPD)
+    self_context: str = "privileged"  # its prompt adds "privileged" input | "demonstration" | "feedback" | "crops"
     skip_first_tokens: int = 0  # SDFT: the first response tokens get no loss (they still count in |y|)
     success_threshold: float = 0.5  # SDPO, Uni-OPD: a rollout is correct when its reward is at least this
     margin: float = 0.4  # Uni-OPD: the least gap between correct and incorrect rollouts' mean token advantage

@@ -409,3 +409,20 @@ def test_baselines_refuse_what_they_cannot_run(tmp_path):
         setup(resolve_config(load_config(overrides=[*base, f"output={tmp_path / 'b'}", "method=vision_opd"])), False)
     with pytest.raises(TrainingError, match="no record in the data has an image"):
         setup(resolve_config(load_config(overrides=[*base, f"output={tmp_path / 'c'}", "method=va_opd"])), False)
+
+
+def test_a_resumed_run_continues_the_same_ema_self_teacher(tmp_path):
+    """The EMA self-teacher is part of the run's state: a checkpoint holds it and --resume restores it, not a fresh
+    copy of the student."""
+    overrides = ["pair=tiny-text", f"output={tmp_path / 'sdft'}", *FAST, "method=sdft", "save_steps=1", "max_steps=2"]
+    fresh, _ = setup(resolve_config(load_config(overrides=overrides)), resume=False)
+    initial = [p.detach().clone() for p in fresh.self_teacher.parameters()]
+    del fresh
+    train(resolve_config(load_config(overrides=overrides)))  # a checkpoint after step 1 (none after the last)
+    resumed, start = setup(resolve_config(load_config(overrides=overrides)), resume=True)
+    assert start == 1 and resumed.options.ema_rate == 0.01
+    moved = 0.0
+    for average, first, live in zip(resumed.self_teacher.parameters(), initial, resumed.student.parameters()):
+        torch.testing.assert_close(average, first.lerp(live.detach(), 0.01), rtol=1e-5, atol=1e-7)
+        moved += (average - first).abs().sum().item()
+    assert moved > 0
