@@ -38,7 +38,8 @@ LIGHT_SUPPORTS = ("topk", "full")  # light and weak regimes: top-K reverse KL | 
 ALL_REGIMES = ",".join(routing.REGIMES)
 UNIFORM_DIVERGENCES = {"fkl": 0.0, "rkl": 1.0, "js": None}  # uniform: the generalized-JSD beta of each (js: beta)
 UNIFORM_SUPPORTS = ("sampled", "topk", "full")
-SELF_TEACHERS = ("live", "ema")  # the privileged student's weights: the student's own, or an EMA copy of them
+SELF_TARGETS = ("live", "initial", "ema")  # the privileged student's weights: the student's own, a frozen copy of the
+#                                           initial student, or an EMA of the student's (trainer: Run.self_teacher)
 # what the privileged student's prompt adds: the record's privileged input, SDFT's demonstration, SDPO's successful
 # sibling, Vision-OPD's crops of the boxes (trainer.view_messages)
 SELF_CONTEXTS = ("privileged", "demonstration", "feedback", "crops")
@@ -71,8 +72,8 @@ class MethodOptions:
     support: str = "full"  # uniform: "sampled" (the sampled token, rkl only) | "topk" (K, topk_support...) | "full"
     drop_tokens: str = "none"  # DOPD ablation: drop the "high_gap" | "low_gap" | "random" share of tokens
     drop_fraction: float = 0.2
-    self_teacher: str = "live"  # the privileged student's weights: "live" | "ema" (SDFT, SDPO, Vision-OPD)
-    ema_rate: float = 0.05  # self_teacher=ema: after each step, theta_T <- (1 - rate) theta_T + rate theta
+    self_target: str = "live"  # the privileged student's weights: "live" | "initial" (frozen) | "ema" (SDFT, SDPO)
+    ema_rate: float = 0.05  # self_target=ema: after each step, theta_T <- (1 - rate) theta_T + rate theta
     self_context: str = "privileged"  # its prompt adds "privileged" input | "demonstration" | "feedback" | "crops"
     skip_first_tokens: int = 0  # SDFT: the first response tokens get no loss (they still count in |y|)
     success_threshold: float = 0.5  # SDPO, Uni-OPD: a rollout is correct when its reward is at least this
@@ -97,7 +98,7 @@ class MethodOptions:
             "light_support": LIGHT_SUPPORTS,
             "divergence": tuple(UNIFORM_DIVERGENCES),
             "support": UNIFORM_SUPPORTS,
-            "self_teacher": SELF_TEACHERS,
+            "self_target": SELF_TARGETS,
             "self_context": SELF_CONTEXTS,
             "tip_rule": weighting.TIP_RULES,
         }
@@ -147,7 +148,7 @@ class ObjectiveBatch:
     privileged_student_hidden_NH: torch.Tensor | None = None
     reference_hidden_NH: torch.Tensor | None = None  # ExOPD: the initial student, frozen
     reference_lm_head_VH: torch.Tensor | None = None
-    privileged_student_lm_head_VH: torch.Tensor | None = None  # self_teacher=ema: the copy's (None: the student's)
+    privileged_student_lm_head_VH: torch.Tensor | None = None  # self_target initial|ema: the copy's (None: student's)
     coarse_teacher_hidden_NH: torch.Tensor | None = None  # VA-OPD: the teacher on pixelated images (its lm_head)
     rewards_B: torch.Tensor | None = None  # SDPO, Uni-OPD: each rollout's verifiable reward
     per_prompt: int = 1  # rollouts per prompt: sequence b is prompt b // per_prompt's
@@ -559,7 +560,7 @@ def opcd(batch, signals, statistics, options):
 
 
 @register("sdft", views=("privileged_student",), overrides={"self_context": "demonstration"},
-          defaults={"self_teacher": "ema", "ema_rate": 0.01, "skip_first_tokens": 3, "beta": 0.0})
+          defaults={"self_target": "ema", "ema_rate": 0.01, "skip_first_tokens": 3, "beta": 0.0})
 def sdft(batch, signals, statistics, options):
     """SDFT: forward KL (beta 0) to the self-teacher (EMA) shown a demonstration; the first 3 tokens skipped."""
     weights_N = batch.token_weights_N() * (batch.positions_N() >= options.skip_first_tokens)
@@ -569,7 +570,7 @@ def sdft(batch, signals, statistics, options):
 
 
 @register("sdpo", views=("privileged_student",), overrides={"self_context": "feedback"}, needs_reward=True,
-          uses_topk=True, defaults={"self_teacher": "ema", "ema_rate": 0.05, "topk": 100})
+          uses_topk=True, defaults={"self_target": "ema", "ema_rate": 0.05, "topk": 100})
 def sdpo(batch, signals, statistics, options):
     """SDPO: top-K JS to the self-teacher (EMA) shown a successful sibling; rollouts without one get no loss."""
     _correct_B(batch, "sdpo", options)
@@ -619,7 +620,7 @@ def tip(batch, signals, statistics, options):
 
 
 @register("vision_opd", views=("privileged_student",), overrides={"self_context": "crops"}, uses_topk=True,
-          defaults={"self_teacher": "ema", "ema_rate": 0.05, "topk": 100})
+          defaults={"self_target": "ema", "ema_rate": 0.05, "topk": 100})
 def vision_opd(batch, signals, statistics, options):
     """Vision-OPD: top-K JS to the self-teacher (EMA) that also sees each box's crop."""
     return _self_topk_jsd(batch, signals, options, batch.token_weights_N())

@@ -79,7 +79,7 @@ class Run:
     pair: LoadedPair
     model: torch.nn.Module  # StudentObjective, prepared by accelerate (DDP-wrapped with several processes)
     reference: torch.nn.Module | None  # ExOPD's frozen initial student
-    self_teacher: torch.nn.Module | None  # objective.self_teacher=ema: the privileged student's EMA weights
+    self_teacher: torch.nn.Module | None  # objective.self_target initial|ema: the privileged student's own weights
     reward: Reward | None  # SDPO, Uni-OPD: correctness of each rollout (the face passes eval's scorers)
     optimizer: torch.optim.Optimizer
     scheduler: object
@@ -159,7 +159,7 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     run.optimizer.step()
     run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
-    if run.self_teacher is not None:
+    if run.self_teacher is not None and run.options.self_target == "ema":
         ema_update(run.self_teacher, run.student, run.options.ema_rate)
     train_time = time.perf_counter() - started
 
@@ -478,7 +478,7 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
     if "reference" in method.views:  # ExOPD: the initial student, frozen
         reference = copy.deepcopy(pair.student).eval().requires_grad_(False)
     self_teacher = None
-    if "privileged_student" in method.views and options.self_teacher == "ema":  # starts as the initial student
+    if "privileged_student" in method.views and options.self_target != "live":  # starts as the initial student
         self_teacher = copy.deepcopy(pair.student).eval().requires_grad_(False)
     if config.gradient_checkpointing:
         pair.student.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
@@ -494,7 +494,7 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
         deepspeed.zero.register_external_parameter(wrapped, wrapped.student.get_output_embeddings().weight)
     # The schedule counts optimizer steps: kept out of accelerate's wrapper, which would step it once per process.
     accelerator.register_for_checkpointing(scheduler)
-    if self_teacher is not None:  # its weights are part of the run's state: a resumed run continues the same EMA
+    if self_teacher is not None and options.self_target == "ema":  # part of the run's state: resumed, the same EMA
         accelerator.register_for_checkpointing(self_teacher)
     pair.student = accelerator.unwrap_model(model).student
     engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
@@ -538,9 +538,9 @@ def check_method_inputs(method: Method, options: MethodOptions, records: list[Re
     if "coarse_teacher" in method.views and not any(r.images for r in records):
         raise TrainingError(f"method {method.name} compares the teacher on each image and on its pixelated copy, and "
                             "no record in the data has an image; use image data (e.g. --pair tiny)")
-    if options.self_teacher == "ema" and is_zero3(accelerator):
-        raise TrainingError("objective.self_teacher=ema keeps a whole copy of the student: not under DeepSpeed "
-                            "ZeRO-3 (use ZeRO-2, or objective.self_teacher=live)")
+    if options.self_target != "live" and is_zero3(accelerator):
+        raise TrainingError(f"objective.self_target={options.self_target} keeps a whole copy of the student: not "
+                            "under DeepSpeed ZeRO-3 (use ZeRO-2, or objective.self_target=live)")
 
 
 def train(config: TrainConfig, resume: bool = False, reward: Reward | None = None) -> Path:

@@ -31,7 +31,7 @@ def test_opcd_is_top_k_reverse_kl_to_the_teacher_with_its_own_default_k():
 
 def test_sdft_is_forward_kl_to_the_demonstrated_self_teacher_without_its_first_three_tokens():
     options = _options("sdft")
-    assert (options.beta, options.self_teacher, options.ema_rate, options.skip_first_tokens) == (0.0, "ema", 0.01, 3)
+    assert (options.beta, options.self_target, options.ema_rate, options.skip_first_tokens) == (0.0, "ema", 0.01, 3)
     assert objectives.resolve_method("sdft", options)[1].self_context == "demonstration"
     batch = _batch()
     # the EMA copy's lm_head scores the self-teacher's hidden states, not the live student's
@@ -49,7 +49,7 @@ def test_sdft_is_forward_kl_to_the_demonstrated_self_teacher_without_its_first_t
 
 def test_sdpo_teaches_only_rollouts_with_a_successful_sibling():
     options = _options("sdpo")
-    assert (options.self_teacher, options.ema_rate) == ("ema", 0.05)
+    assert (options.self_target, options.ema_rate) == ("ema", 0.05)
     assert objectives.method_options("sdpo").topk == 100
     batch = _batch()  # rewards [1, 0 | 0, 1]: rollouts 1 and 2 have a successful sibling, 0 and 3 only themselves
     logits = Logits(batch)
@@ -152,7 +152,7 @@ def test_tip_keeps_exactly_its_token_types(rule):
 def test_vision_opd_is_top_k_js_to_the_self_teacher_that_sees_the_crops():
     options = _options("vision_opd")
     assert objectives.resolve_method("vision_opd", options)[1].self_context == "crops"
-    assert (options.self_teacher, options.ema_rate, objectives.method_options("vision_opd").topk) == ("ema", 0.05, 100)
+    assert (options.self_target, options.ema_rate, objectives.method_options("vision_opd").topk) == ("ema", 0.05, 100)
     batch = _batch()
     logits = Logits(batch)
     expected = (logits.weights * divergences.topk_generalized_jsd(logits.student, logits.privileged, K, 0.5)).sum()

@@ -324,7 +324,7 @@ def test_every_baseline_trains_on_the_text_pair_and_the_ema_self_teacher_follows
 
     config = load_config(overrides=["pair=tiny-text", f"output={tmp_path / 'baselines'}", *FAST, "method=sdpo",
                                     "max_steps=5"])
-    assert (config.objective.self_teacher, config.objective.topk) == ("ema", 100)  # the method's own defaults
+    assert (config.objective.self_target, config.objective.topk) == ("ema", 100)  # the method's own defaults
     run, _ = setup(resolve_config(config), resume=False, reward=parity_reward)
     assert run.self_teacher is not None
     expected_keys = {"sdpo": "fraction/with_feedback", "uni_opd": "fraction/kept_rollouts", "tip": "fraction/kept",
@@ -339,8 +339,9 @@ def test_every_baseline_trains_on_the_text_pair_and_the_ema_self_teacher_follows
         assert expected_keys[method] in metrics, (method, sorted(metrics))
         if method == "sdpo":
             assert 0 < metrics["fraction/with_feedback"] <= 1 and 0 < metrics["reward_mean"] < 1
+        rate = run.options.ema_rate if run.options.self_target == "ema" else 0.0  # uni_opd, tip, opcd: live
         for average, old, live in zip(run.self_teacher.parameters(), before, run.student.parameters()):
-            torch.testing.assert_close(average, old.lerp(live.detach(), run.options.ema_rate), rtol=1e-6, atol=1e-7)
+            torch.testing.assert_close(average, old.lerp(live.detach(), rate), rtol=1e-6, atol=1e-7)
         if method == "sdft":
             assert run.options.ema_rate == 0.01
     moved = sum((a - p).abs().sum().item() for a, p in zip(run.self_teacher.parameters(), run.student.parameters()))
@@ -426,3 +427,35 @@ def test_a_resumed_run_continues_the_same_ema_self_teacher(tmp_path):
         torch.testing.assert_close(average, first.lerp(live.detach(), 0.01), rtol=1e-5, atol=1e-7)
         moved += (average - first).abs().sum().item()
     assert moved > 0
+
+
+@pytest.mark.parametrize("self_target", ["live", "initial", "ema"])
+def test_the_privileged_student_reads_the_weights_self_target_names(tmp_path, monkeypatch, self_target):
+    """objective.self_target: the live student, a frozen copy of the initial student (it never moves), or their EMA
+    (it moves ema_rate of the way each step); the privileged view is scored by those weights and their lm_head."""
+    import dopd_vl.trainer as trainer
+
+    config = load_config(overrides=["pair=tiny-text", f"output={tmp_path / 'run'}", *FAST, "method=opsd",
+                                    f"objective.self_target={self_target}", "objective.ema_rate=0.5"])
+    run, _ = setup(resolve_config(config), resume=False)
+    assert (run.self_teacher is None) == (self_target == "live")
+    initial = [p.detach().clone() for p in run.student.parameters()]
+    scored_by = []
+    original_score = trainer.frozen_hidden_states
+
+    def recording_score(model, prompt_inputs, rollouts, pad_id):
+        scored_by.append(model)
+        return original_score(model, prompt_inputs, rollouts, pad_id)
+
+    monkeypatch.setattr(trainer, "frozen_hidden_states", recording_score)
+    for step in range(2):
+        records = step_records(run.records, step, config, 0, 1)
+        run.engine = ReplayEngine([records])
+        metrics = train_step(run, step, records).metrics
+        assert math.isfinite(metrics["loss"]) and metrics["loss"] > 0
+    assert scored_by[-1] is (run.student if self_target == "live" else run.self_teacher)
+    if self_target == "live":
+        return
+    drift = sum((a - p).abs().sum().item() for a, p in zip(run.self_teacher.parameters(), initial))
+    assert (drift == 0) == (self_target == "initial")
+    assert sum((a - p).abs().sum().item() for a, p in zip(run.self_teacher.parameters(), run.student.parameters())) > 0
