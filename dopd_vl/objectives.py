@@ -4,7 +4,7 @@ The trainer resolves a method ``name`` (see ``METHODS``) once, ``method, options
 (the method's fixed options applied), then per optimizer step runs:
 
 1. ``signals = token_signals(method, batch, options)`` for every micro-batch: a no-grad, chunked first pass over the
-   frozen views (teacher, privileged student, reference) that the method lists in ``method.views``;
+   frozen views (teacher, privileged student, reference, coarse teacher) that the method lists in ``method.views``;
 2. ``statistics = step_statistics(TokenSignals.cat(all_signals), options)`` once, over the step's *global*
    batch: concatenate every micro-batch, and gather across processes first (``step_statistics`` reads only the
    ``[N]`` fields: ``logprob_N`` of teacher and privileged student, the teacher's ``entropy_N``, ``random_key_N``);
@@ -15,6 +15,9 @@ Normalisation: the loss of a micro-batch is ``sum_n weight(regime_n) * loss_n / 
 summing the micro-batch losses of a step gives the single-big-batch value ``mean over sequences of (1/|y|) sum_n``.
 Pass ``num_sequences`` = the step's sequence count over all micro-batches and processes; if the distributed backend
 *averages* gradients over W processes (DDP, DeepSpeed), pass ``num_sequences / W`` instead (or scale the loss by W).
+The baselines that weight rollouts or select tokens (``weighting.py``) keep this normaliser: a dropped token or
+rollout still counts in ``|y|`` and ``num_sequences``; their per-rollout choices are made within a micro-batch, which
+holds every rollout of its prompts.
 """
 
 from __future__ import annotations
