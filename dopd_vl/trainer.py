@@ -126,9 +126,11 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
             rollouts = run.engine.generate(prompts[reads["student"]], config.rollouts_per_prompt)
         rollout_time += time.perf_counter() - started
         started = time.perf_counter()
-        rewards_B = rollout_rewards(run, chunk, rollouts) if needs_reward(run.method, run.options) else None
+        texts, rewards_B = [], None  # SDPO, Uni-OPD: each rollout's decoded response and its reward
+        if needs_reward(run.method, run.options):
+            texts, rewards_B = rollout_rewards(run, chunk, rollouts)
         for kind in {reads[view] for view in run.method.views} - set(prompts):
-            prompts[kind] = encode_view(run, chunk, kind, rollouts, rewards_B)
+            prompts[kind] = encode_view(run, chunk, kind, rollouts.per_prompt, texts, rewards_B)
         inputs = {view: prompts[kind] for view, kind in reads.items() if kind in prompts}
         micro_batches.append(score_frozen_views(run, chunk, rollouts, inputs, num_sequences, rewards_B))
         scoring_time += time.perf_counter() - started
@@ -191,12 +193,13 @@ def prompt_views(options: MethodOptions) -> dict[str, str]:
             "privileged_student": options.self_context if options.self_privileged else own}
 
 
-def encode_view(run: Run, records: list[Record], kind: str, rollouts: Rollouts | None = None,
+def encode_view(run: Run, records: list[Record], kind: str, per_prompt: int = 1, texts: list[str] = (),
                 rewards_B: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The records' prompts of one kind (see `prompt_views`), chat-templated, tokenized, left-padded. One row per
-    record, except "feedback": one per rollout, its record's prompt and a successful sibling's response (SDPO)."""
+    record, except "feedback": one per rollout, its record's prompt and a successful sibling's response (SDPO; the
+    rollouts' decoded `texts` and `rewards_B` from `rollout_rewards`)."""
     if kind == "feedback":
-        conversations = feedback_messages(run, records, rollouts, rewards_B)
+        conversations = feedback_messages(run, records, per_prompt, texts, rewards_B)
     else:
         conversations = [view_messages(run, record, kind) for record in records]
     return encode_prompts(run.pair.processor, conversations, enable_thinking=run.config.enable_thinking)
@@ -221,21 +224,22 @@ def view_messages(run: Run, record: Record, kind: str) -> list[dict]:
     return render_messages(record, "student")
 
 
-def rollout_rewards(run: Run, records: list[Record], rollouts: Rollouts) -> torch.Tensor:
-    """Each rollout's verifiable reward (`run.reward` on its record and its decoded response), ``[B]``."""
+def rollout_rewards(run: Run, records: list[Record], rollouts: Rollouts) -> tuple[list[str], torch.Tensor]:
+    """Each rollout's decoded response and its verifiable reward (`run.reward` on its record and that text), ``[B]``."""
     texts = run.pair.tokenizer.batch_decode(rollouts.response_ids, skip_special_tokens=True)
-    return torch.tensor([float(run.reward(records[i // rollouts.per_prompt], text)) for i, text in enumerate(texts)],
-                        dtype=torch.float64)
+    rewards_B = torch.tensor([float(run.reward(records[i // rollouts.per_prompt], text))
+                              for i, text in enumerate(texts)], dtype=torch.float64)
+    return texts, rewards_B
 
 
-def feedback_messages(run: Run, records: list[Record], rollouts: Rollouts, rewards_B: torch.Tensor) -> list[list]:
+def feedback_messages(run: Run, records: list[Record], per_prompt: int, texts: list[str],
+                      rewards_B: torch.Tensor) -> list[list]:
     """SDPO's self-teacher prompts, one per rollout: its record's student prompt and, when a sibling succeeded, the
     first successful sibling's response (thinking removed) as a correct solution."""
-    sibling_B = successful_sibling_B(rewards_B, rollouts.per_prompt, run.options.success_threshold).tolist()
-    texts = run.pair.tokenizer.batch_decode(rollouts.response_ids, skip_special_tokens=True)
+    sibling_B = successful_sibling_B(rewards_B, per_prompt, run.options.success_threshold).tolist()
     conversations = []
     for row, sibling in enumerate(sibling_B):
-        messages = render_messages(records[row // rollouts.per_prompt], "student")
+        messages = render_messages(records[row // per_prompt], "student")
         if sibling >= 0:
             solution = texts[sibling].split("</think>")[-1].strip()
             messages = with_context(messages, FEEDBACK_CONTEXT.format(solution=solution))
@@ -263,7 +267,7 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inpu
             hidden["teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, inputs["teacher"], rollouts, pad_id)
             hidden["teacher_lm_head_VH"] = run.pair.teacher.get_output_embeddings().weight
         if "privileged_student" in views:  # the student's live weights (or their EMA), no gradient
-            self_model = run.self_teacher or run.student
+            self_model = run.student if run.self_teacher is None else run.self_teacher
             prompts = inputs["privileged_student"]
             per_row = rollouts if prompts["input_ids"].shape[0] == rollouts.prompts else \
                 Rollouts(rollouts.response_ids, len(rollouts.response_ids), 1)  # SDPO: one prompt per rollout
@@ -524,20 +528,26 @@ def needs_reward(method: Method, options: MethodOptions) -> bool:
     return method.needs_reward or any(reads[view] == "feedback" for view in method.views)
 
 
+def needed_record_parts(method: Method, options: MethodOptions) -> tuple[str, ...]:
+    """What some record of the data must hold for a method to have anything to read: ("image", "boxes") when the
+    privileged student sees the boxes' crops (Vision-OPD), ("image",) for VA-OPD's pixelated teacher, else ()."""
+    if "privileged_student" in method.views and prompt_views(options)["privileged_student"] == "crops":
+        return ("image", "boxes")
+    return ("image",) if "coarse_teacher" in method.views else ()
+
+
 def check_method_inputs(method: Method, options: MethodOptions, records: list[Record], reward: Reward | None,
                         accelerator) -> None:
     """What a method needs from the data and the run, checked before any model runs."""
-    reads = prompt_views(options)
     if needs_reward(method, options) and reward is None:
         raise TrainingError(f"method {method.name} scores each rollout's correctness: pass train(..., reward=...) "
                             "(`dopd-vl train` passes eval's scorers: eval.rewards.record_reward)")
-    if "privileged_student" in method.views and reads["privileged_student"] == "crops" and \
-            not any(r.images and r.privileged.boxes for r in records):
-        raise TrainingError(f"method {method.name}: its self-teacher sees each box's crop, and no record in the data "
-                            "has an image and boxes; build it with `dopd-vl build-data --task grounding` (boxes)")
-    if "coarse_teacher" in method.views and not any(r.images for r in records):
-        raise TrainingError(f"method {method.name} compares the teacher on each image and on its pixelated copy, and "
-                            "no record in the data has an image; use image data (e.g. --pair tiny)")
+    parts = needed_record_parts(method, options)
+    if parts and not any(r.images and (r.privileged.boxes or "boxes" not in parts) for r in records):
+        raise TrainingError(f"method {method.name} shows a teacher each record's {' and '.join(parts)} (the boxes' "
+                            f"crops, or a pixelated copy of the image), and no record in the data has an "
+                            f"{' and '.join(parts)}; use image data, e.g. --pair tiny or `dopd-vl build-data --task "
+                            "grounding`")
     if options.self_target != "live" and is_zero3(accelerator):
         raise TrainingError(f"objective.self_target={options.self_target} keeps a whole copy of the student: not "
                             "under DeepSpeed ZeRO-3 (use ZeRO-2, or objective.self_target=live)")

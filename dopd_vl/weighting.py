@@ -115,20 +115,18 @@ def visual_advantage_weights_N(advantage_N: torch.Tensor, sequence_index_N: torc
     centred_PN = mean_PN - mean_PN.mean(-1, keepdim=True)
     z_PN = centred_PN / (mean_PN.std(-1, unbiased=False, keepdim=True) + 1e-6)
     rollout_B = (per_prompt * torch.softmax(z_PN / temperature, -1)).flatten()
-    weights_N = torch.zeros_like(advantage_N, dtype=torch.float64)
-    for sequence in range(num_sequences):
-        rows_T = (sequence_index_N == sequence).nonzero().squeeze(-1)
-        length = rows_T.numel()
-        if length == 0:
-            continue
-        visual = max(1, math.ceil(share * length - 1e-9))
-        # stable sort on -advantage: equal advantages keep their order, so ties go to the earlier position
-        order_T = torch.sort(-advantage_N[rows_T], stable=True).indices
-        in_visual_T = torch.zeros(length, dtype=torch.bool, device=advantage_N.device)
-        in_visual_T[order_T[:visual]] = True
-        rest = length - visual
-        visual_weight = lam / visual if rest else 1.0 / visual
-        token_weights_T = torch.full((length,), (1 - lam) / max(rest, 1), dtype=torch.float64, device=rows_T.device)
-        token_weights_T[in_visual_T] = visual_weight
-        weights_N[rows_T] = token_weights_T * rollout_B[sequence]
-    return weights_N
+    # each token's rank by advantage within its rollout (0 = highest): sort by advantage, then stably by rollout, so
+    # equal advantages keep their position order (ties go to the earlier token)
+    by_advantage_N = torch.sort(-advantage_N, stable=True).indices
+    order_N = by_advantage_N[torch.sort(sequence_index_N[by_advantage_N], stable=True).indices]
+    lengths_B = torch.bincount(sequence_index_N, minlength=num_sequences)
+    starts_B = torch.cumsum(lengths_B, 0) - lengths_B
+    rank_N = torch.empty_like(sequence_index_N)
+    rank_N[order_N] = torch.arange(order_N.numel(), device=order_N.device) - starts_B[sequence_index_N[order_N]]
+    visual_B = torch.ceil(share * lengths_B.double() - 1e-9).clamp_min(1)
+    rest_B = lengths_B.double() - visual_B
+    visual_weight_B = torch.where(rest_B > 0, lam / visual_B, 1.0 / visual_B)  # L empty: all weight to V
+    rest_weight_B = (1 - lam) / rest_B.clamp_min(1)
+    in_visual_N = rank_N < visual_B[sequence_index_N]
+    token_weights_N = torch.where(in_visual_N, visual_weight_B[sequence_index_N], rest_weight_B[sequence_index_N])
+    return token_weights_N * rollout_B[sequence_index_N]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from data_builders.synthetic import SYNTHETIC_TASKS
 from dopd_vl.errors import DopdError
-from dopd_vl.objectives import METHODS
+from dopd_vl.objectives import METHODS, method_options, resolve_method
+from dopd_vl.trainer import needed_record_parts
 from lab.tiny import FAMILY_TASKS, TINY_PAIRS
 
 TASK_PAIRS = dict(sorted((FAMILY_TASKS[family], pair) for pair, family in TINY_PAIRS.items()))  # arith, shapes
@@ -46,9 +47,8 @@ class LabMethod:
 
     def runs_on(self, task: str) -> bool:
         """Vision-OPD (the boxes' crops) and VA-OPD (a pixelated image) run only on the task with images and boxes."""
-        method = METHODS[self.method]
-        needs_images = "coarse_teacher" in method.views or method.overrides.get("self_context") == "crops"
-        return not needs_images or OWN_PRIVILEGED[task] == "boxes"
+        method, options = resolve_method(self.method, method_options(self.method))
+        return not needed_record_parts(method, options) or OWN_PRIVILEGED[task] == "boxes"
 
     def label(self, task: str) -> str:
         """The name in the report: opd+own reads opd+hints (arith) or opd+boxes (shapes)."""

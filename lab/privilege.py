@@ -60,7 +60,7 @@ def run_lab(tasks: list[str], method_keys: str | None = None, seeds: int | None 
         parameters = {role: count_parameters(str(pair_folder / role), TINY_PAIRS[pair_name])
                       for role in ("teacher", "student")}
         task_methods = [m for m in methods if m.runs_on(task)]
-        for method in set(methods) - set(task_methods):
+        for method in (m for m in methods if m not in task_methods):
             log(f"{task}: {method.key} skipped (it needs images, and {task} has none)")
         task_results = TaskResults(task, pair_name, pair_folder.name, parameters, accuracies, test_size,
                                    methods=task_methods)
