@@ -17,6 +17,9 @@ from dopd_vl.errors import DopdError
 from dopd_vl.objectives import METHODS, MethodOptions, method_options
 
 
+TRACKERS = {"tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow", "trackio": "trackio"}  # -> package
+
+
 class ConfigError(DopdError):
     """A config file or override that names an unknown key or holds an invalid value."""
 
@@ -85,6 +88,11 @@ class TrainConfig:
     """Write metrics every this many steps."""
     sample_every: int = 10
     """Write samples/step_N.html (rollouts coloured by regime) every this many steps (0 = never)."""
+    report_to: str = "tensorboard"
+    """Trackers that receive the metrics besides metrics.jsonl, comma-separated: tensorboard (<output>/tensorboard),
+    wandb, mlflow, trackio (each through accelerate's trackers; its package must be installed), or none."""
+    run_name: str | None = None
+    """The run's name in the trackers (default: the output folder's name; `dopd-vl experiment` sets EXPERIMENT/RUN)."""
 
     def __post_init__(self) -> None:
         positive = ["prompts_per_step", "rollouts_per_prompt", "max_new_tokens", "max_steps",
@@ -103,6 +111,10 @@ class TrainConfig:
             raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.dtype not in (None, "float32", "bfloat16", "float16"):
             raise ConfigError(f"dtype must be float32, bfloat16 or float16, got {self.dtype!r}")
+        unknown = [name for name in self.trackers if name not in TRACKERS]
+        if unknown or (self.trackers and "none" in self.report_to.split(",")):
+            raise ConfigError(f"report_to must be none or a comma-separated list of {', '.join(TRACKERS)}, got "
+                              f"{self.report_to!r}")
         if self.method not in METHODS:
             close = difflib.get_close_matches(self.method, list(METHODS), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
@@ -113,6 +125,11 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @property
+    def trackers(self) -> list[str]:
+        """The trackers of `report_to` ([] for none)."""
+        return [name.strip() for name in self.report_to.split(",") if name.strip() not in ("", "none")]
 
 
 def field_docs(cls=TrainConfig) -> dict[str, str]:

@@ -436,7 +436,8 @@ def make_accelerator(config: TrainConfig, vision: bool):
 
     AcceleratorState._reset_state()
     accelerator = Accelerator(mixed_precision="bf16" if config.bf16 else "no", kwargs_handlers=handlers,
-                              gradient_accumulation_steps=config.gradient_accumulation_steps, cpu=cpu_only())
+                              gradient_accumulation_steps=config.gradient_accumulation_steps, cpu=cpu_only(),
+                              log_with=trackers(config) or None)
     import torch.distributed as dist
 
     if dist.is_initialized() and dist.get_world_size() != accelerator.num_processes:
@@ -455,12 +456,44 @@ def make_accelerator(config: TrainConfig, vision: bool):
     return accelerator
 
 
+def check_trackers(config: TrainConfig) -> None:
+    """A tracker of `config.report_to` whose package is missing is an error that names it (before any model loads)."""
+    from importlib.util import find_spec
+
+    from dopd_vl.config import TRACKERS
+
+    missing = [TRACKERS[name] for name in config.trackers if find_spec(TRACKERS[name]) is None]
+    if missing:
+        raise TrainingError(f"report_to={config.report_to} needs the package(s) {', '.join(missing)}: pip install "
+                            f"{' '.join(missing)}, or leave {', '.join(missing)} out of report_to")
+
+
+def trackers(config: TrainConfig) -> list:
+    """accelerate's trackers of `config.report_to`; TensorBoard writes to <output>/tensorboard."""
+    from accelerate.tracking import TensorBoardTracker
+
+    return [TensorBoardTracker("tensorboard", config.output) if name == "tensorboard" else name
+            for name in config.trackers]
+
+
+def tracker_config(config: TrainConfig) -> dict:
+    """The config as trackers store hyperparameters: flat keys (objective.topk), scalar values."""
+    flat = {}
+    for key, value in config.to_dict().items():
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for sub_key, sub_value in items:
+            name = f"{key}.{sub_key}" if sub_key else key
+            flat[name] = sub_value if isinstance(sub_value, (bool, int, float, str)) else str(sub_value)
+    return flat
+
+
 def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tuple[Run, int]:
     from transformers import get_cosine_schedule_with_warmup
 
     from accelerate import PartialState
 
     spec = load_pair_spec(config.pair, teacher=config.teacher, student=config.student)
+    check_trackers(config)
     state = PartialState(cpu=cpu_only())
     output = Path(config.output)
     # The models load before the Accelerator exists, so that DeepSpeed ZeRO-3 does not shard them while they load:
@@ -564,7 +597,9 @@ def train(config: TrainConfig, resume: bool = False, reward: Reward | None = Non
         output.mkdir(parents=True, exist_ok=True)
         (output / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
         keep_metrics_until(output / "metrics.jsonl", start)
-    writer = tensorboard_writer(output) if accelerator.is_main_process else None
+    run_name = config.run_name or output.resolve().name
+    accelerator.init_trackers("dopd-vl", tracker_config(config), init_kwargs={
+        "wandb": {"name": run_name}, "mlflow": {"run_name": run_name}, "trackio": {"name": run_name}})
     progress = tqdm(range(start, config.max_steps), initial=start, total=config.max_steps, desc="train",
                     disable=not accelerator.is_main_process, dynamic_ncols=True)
     for step in progress:
@@ -576,9 +611,7 @@ def train(config: TrainConfig, resume: bool = False, reward: Reward | None = Non
             if (step + 1) % config.logging_steps == 0 or step + 1 == config.max_steps:
                 with open(output / "metrics.jsonl", "a") as log:
                     log.write(json.dumps(metrics) + "\n")
-                if writer is not None:
-                    for key, value in metrics.items():
-                        writer.add_scalar(key, value, step + 1)
+                accelerator.log(metrics, step=step + 1)
             if config.sample_every and (step + 1) % config.sample_every == 0:
                 from dopd_vl.samples import write_samples
 
@@ -594,8 +627,7 @@ def train(config: TrainConfig, resume: bool = False, reward: Reward | None = Non
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
     accelerator.wait_for_everyone()
-    if writer is not None:
-        writer.close()
+    accelerator.end_training()
     return final
 
 
@@ -614,11 +646,3 @@ def keep_metrics_until(path: Path, step: int) -> None:
         return
     lines = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
     path.write_text("".join(line + "\n" for line in lines))
-
-
-def tensorboard_writer(output: Path):
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is optional
-        return None
-    return SummaryWriter(str(output / "tensorboard"))

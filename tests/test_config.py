@@ -88,3 +88,20 @@ def test_objective_section_from_yaml_and_overrides(tmp_path):
 def test_unknown_method_names_the_closest():
     with pytest.raises(ConfigError, match=r"unknown method 'dopd_norouting'; did you mean 'dopd_no_routing'"):
         load_config(overrides=["method=dopd_norouting"])
+
+
+def test_report_to_names_trackers_and_refuses_unknown_or_missing_ones(monkeypatch):
+    from dopd_vl.trainer import TrainingError, check_trackers
+
+    assert load_config(None, ["report_to=none"]).trackers == []
+    assert load_config(None, ["report_to=tensorboard, mlflow"]).trackers == ["tensorboard", "mlflow"]
+    for bad in ("tb", "none,wandb"):
+        with pytest.raises(ConfigError, match="report_to must be none or"):
+            load_config(None, [f"report_to={bad}"])
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "wandb" else real(name, *a))
+    with pytest.raises(TrainingError, match="needs the package.s. wandb: pip install wandb"):
+        check_trackers(load_config(None, ["report_to=tensorboard,wandb"]))
+    check_trackers(load_config(None, ["report_to=tensorboard"]))
