@@ -143,9 +143,10 @@ def cmd_train(args, overrides: list[str]) -> None:
 
     pair = args.pair or "tiny"
     recipe = args.config or (pair if pair in recipe_names() else None)  # tiny and tiny-text have CPU recipes
+    # a pair named on the command line wins; else the recipe's (or the default, tiny)
     config = load_config(recipe, overrides,
-                         pair=pair, method=args.method, data=args.data, output=args.output,
-                         max_steps=args.max_steps)
+                         pair=args.pair, method=args.method, data=args.data, output=args.output,
+                         max_steps=args.max_steps, student=args.init_student)
     final = train(resolve_config(config), resume=args.resume, reward=record_reward)
     print(f"student saved to {final} (metrics: {Path(config.output) / 'metrics.jsonl'})")
 
@@ -201,6 +202,18 @@ def cmd_lab(args) -> None:
             command=command)
 
 
+def cmd_experiment(args) -> None:
+    import shlex
+
+    from lab.experiments import run_experiment
+
+    command = "dopd-vl experiment run " + " ".join(shlex.quote(a) for a in sys.argv[3:]) if sys.argv[1:3] == [
+        "experiment", "run"] else ""
+    run_experiment(args.file, Path(args.output).expanduser(), quick=args.quick, dry_run=args.dry_run,
+                   launcher=args.launcher, num_processes=args.num_processes,
+                   work_dir=Path(args.work_dir).expanduser() if args.work_dir else None, command=command)
+
+
 def format_count(count: int) -> str:
     for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if count >= size:
@@ -231,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     from dopd_vl.models import DTYPES
     from dopd_vl.objectives import METHODS
     from dopd_vl.records import RENDERS
+    from lab.experiments import shipped_experiments
     from lab.methods import QUICK_METHODS, TASK_PAIRS, lab_method, lab_method_keys
 
     parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION, formatter_class=CommandListFormatter)
@@ -274,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output", help="run folder (default from the config: outputs/...)")
     train.add_argument("--max-steps", type=int, help="optimizer steps (overrides the config)")
     train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")
+    train.add_argument("--init-student", metavar="DIR",
+                       help="start from this saved student (e.g. a previous run's final/) instead of the pair's; the "
+                            "same as student=DIR. `dopd-vl experiment` starts each continual-learning stage so")
 
     evaluate = commands.add_parser(
         "eval", help="score a model on benchmarks with rule-based metrics, offline",
@@ -317,6 +334,34 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "(default outputs/lab)")
     lab.add_argument("--quick", action="store_true", help="one task, three methods, one seed, fewer steps and a "
                                                           "smaller held-out set: a few minutes")
+
+    experiment = commands.add_parser(
+        "experiment", help="a table of the paper as a YAML file: train every method, evaluate, report",
+        description="Run an experiment file: every (stage, method, seed) run trained, the teacher, the untrained "
+                    "student and every final student evaluated on every benchmark with the eval harness, then "
+                    "report.md, results.json and plots in --output. Runs and evaluations are named by a hash of "
+                    "what determines them, so a killed experiment run again continues where it stopped. Schema: "
+                    "docs/EXPERIMENTS.md.")
+    actions = experiment.add_subparsers(dest="action", metavar="ACTION", required=True)
+    run = actions.add_parser("run", help="plan, train, evaluate and report an experiment file",
+                             description="Plan, train, evaluate and report an experiment file (see `dopd-vl "
+                                         "experiment --help`).", epilog="shipped experiments: " +
+                             ", ".join(shipped_experiments()))
+    run.add_argument("file", help="an experiment YAML file, or the name of a shipped one (configs/experiments/)")
+    run.add_argument("--output", required=True, help="folder for report.md, results.json and the plots (and, "
+                                                     "without --work-dir, the runs and evaluations)")
+    run.add_argument("--dry-run", action="store_true", help="print the plan (runs, evaluations, response tokens to "
+                                                            "generate) without loading a model or training")
+    run.add_argument("--quick", action="store_true", help="apply the file's `quick:` section (fewer steps, seeds, "
+                                                          "methods or documents): a check that it all runs")
+    run.add_argument("--launcher", choices=["none", "accelerate"], default="none",
+                     help="none: each run trains in this process (default); accelerate: each run is `accelerate "
+                          "launch --num_processes N -m dopd_vl.cli train` (data parallel, or ZeRO through "
+                          "`accelerate config`)")
+    run.add_argument("--num-processes", type=int, default=1, help="processes per run with --launcher accelerate "
+                                                                   "(default 1)")
+    run.add_argument("--work-dir", help="where the runs and evaluations live (default: --output); several "
+                                        "experiments may share one, and reuse each other's identical runs")
 
     config = commands.add_parser(
         "config", help="print a resolved training config (recipe + overrides), or every field with --fields",
@@ -471,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_build_data(args)
         elif args.command == "lab":
             cmd_lab(args)
+        elif args.command == "experiment":
+            cmd_experiment(args)
     except DopdError as error:
         print(f"dopd-vl {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -41,7 +41,8 @@ class TrainConfig:
     objective: MethodOptions = field(default_factory=MethodOptions)
     """Options of the objectives, with DOPD_METHOD.md's defaults; set them as objective.topk=64 and so on."""
     data: str | None = None
-    """Dataset folder written by `dopd-vl build-data`; none: `dopd-vl train` builds the family's synthetic set."""
+    """Dataset folder written by `dopd-vl build-data`, or several comma-separated (their records mixed, as the
+    paper's text mix of three sets); none: `dopd-vl train` builds the family's synthetic set."""
     data_size: int = 256
     """Records of the built-in synthetic set (shapes for vision pairs, arith for text pairs) when data is none."""
     output: str = "outputs/run"

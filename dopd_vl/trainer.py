@@ -351,11 +351,17 @@ def step_records(records: list[Record], step: int, config: TrainConfig, rank: in
 
 
 def training_data(config: TrainConfig) -> tuple[list[Record], dict]:
-    """The records of `config.data` and the build's rendering options."""
+    """The records of `config.data` (one folder, or several comma-separated: their records in that order) and the
+    build's rendering options (which several folders must share)."""
     if not config.data:
         raise TrainingError("no training data: set data= to a folder written by `dopd-vl build-data` (`dopd-vl "
                             "train` fills in the built-in synthetic set when a run names none)")
-    return load_records(config.data), render_options(config.data)
+    folders = [folder.strip() for folder in config.data.split(",") if folder.strip()]
+    renders = [render_options(folder) for folder in folders]
+    if any(render != renders[0] for render in renders):
+        raise TrainingError(f"data={config.data}: the folders were built with different --render / --privileged "
+                            f"options ({', '.join(f'{f}: {r}' for f, r in zip(folders, renders))}); rebuild them alike")
+    return [record for folder in folders for record in load_records(folder)], renders[0]
 
 
 def checkpoint_dir(output: Path) -> Path:
