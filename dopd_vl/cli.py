@@ -210,7 +210,7 @@ def cmd_experiment(args) -> None:
     command = "dopd-vl experiment run " + " ".join(shlex.quote(a) for a in sys.argv[3:]) if sys.argv[1:3] == [
         "experiment", "run"] else ""
     run_experiment(args.file, Path(args.output).expanduser(), quick=args.quick, dry_run=args.dry_run,
-                   launcher=args.launcher, num_processes=args.num_processes,
+                   launcher=args.launcher, num_processes=args.num_processes, workers=args.workers,
                    work_dir=Path(args.work_dir).expanduser() if args.work_dir else None, command=command)
 
 
@@ -245,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     from dopd_vl.objectives import METHODS
     from dopd_vl.records import RENDERS
     from lab.experiments import shipped_experiments
-    from lab.methods import QUICK_METHODS, TASK_PAIRS, lab_method, lab_method_keys
+    from lab.methods import TASK_PAIRS
 
     parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION, formatter_class=CommandListFormatter)
     parser.add_argument("--version", action="version", version=f"dopd-vl {__version__}")
@@ -319,15 +319,19 @@ def build_parser() -> argparse.ArgumentParser:
     lab = commands.add_parser(
         "lab", help="the privilege lab: every method on the tiny pairs, over seeds, with a report",
         description="Measure the paper's claims on a CPU: the built-in tiny pair of the task (trained by supervised "
-                    "fine-tuning on first use), then every distillation method from the same student on the same "
-                    "prompts for the same steps over seeds (OPD with a teacher that sees nothing, the task's own "
-                    "privileged input or the final answer; gkd, opsd, exopd, eopd, dopd and its ablations), scored "
-                    "on a held-out split without privileged input. Writes report.md, PNG plots and results.json to "
-                    "--output; runs are cached in $DOPD_VL_CACHE/lab, so an interrupted lab resumes.")
+                    "fine-tuning on first use), then the task's experiment file (configs/experiments/lab-arith.yaml, "
+                    "lab-shapes.yaml: OPD with a teacher that sees nothing, the task's own privileged input or the "
+                    "final answer; gkd, opsd, exopd, eopd, the other baselines, dopd, its ablations and its "
+                    "objective.self_target rows), every method from the same student on the same prompts for the "
+                    "same steps over seeds, scored on a held-out split without privileged input. Writes report.md, "
+                    "PNG plots and results.json to --output; runs and evaluations are the experiment runner's, "
+                    "cached in $DOPD_VL_CACHE/lab/work, so an interrupted lab resumes.")
     lab.add_argument("--task", choices=list(TASK_PAIRS),
                      help="one task (default: both; arith with --quick)")
-    lab.add_argument("--methods", help=f"comma-separated: {', '.join(lab_method_keys())} (default: all; "
-                                       f"{','.join(lab_method(k).label('arith') for k in QUICK_METHODS)} with --quick)")
+    lab.add_argument("--methods", help="comma-separated labels of the lab files' methods (configs/experiments/"
+                                       "lab-arith.yaml, lab-shapes.yaml), e.g. opd,opd+hints,opd+answer,gkd,opsd,dopd,"
+                                       "dopd_no_routing (opd+hints and opd+boxes name the same column); default: all, "
+                                       "or the files' quick methods with --quick")
     lab.add_argument("--seeds", type=int, help="seeds per method (default 3; 1 with --quick)")
     lab.add_argument("--steps", type=int, help="optimizer steps per run (default 60; 24 with --quick)")
     lab.add_argument("--output", default="outputs/lab", help="folder for report.md, the plots and results.json "
@@ -360,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "`accelerate config`)")
     run.add_argument("--num-processes", type=int, default=1, help="processes per run with --launcher accelerate "
                                                                    "(default 1)")
+    run.add_argument("--workers", type=int, default=1,
+                     help="train and evaluate this many runs at once, each in its own process with one CPU thread "
+                          "(CPU machines: one per core; default 1: everything in this process, in order)")
     run.add_argument("--work-dir", help="where the runs and evaluations live (default: --output); several "
                                         "experiments may share one, and reuse each other's identical runs")
 

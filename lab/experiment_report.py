@@ -12,6 +12,12 @@ from dopd_vl.routing import REGIMES
 from lab.report import markdown_table, mean_std, metric_means, percent, save_figure, smooth
 
 
+def reference_name(experiment, role: str, pair: int) -> str:
+    """The evaluation name of a pair's teacher or untrained student: `teacher`, or `teacher-8b-0.6b` when the
+    experiment has several pairs."""
+    return role if len(experiment.pairs) == 1 else f"{role}-{experiment.pairs[pair]}"
+
+
 def gap_recovered(value: float | None, teacher: float, student: float) -> float | None:
     """(value - student) / (teacher - student); None where the teacher is no better than the student."""
     return None if value is None or teacher <= student else (value - student) / (teacher - student)
@@ -22,9 +28,14 @@ def collect(experiment, runs, evaluations) -> dict:
     metric, 0-1)."""
     from eval.benchmarks import BENCHMARKS
 
-    scores = {}
+    scores, curves, seconds = {}, {}, {}
     for evaluation in evaluations:
         scores.setdefault(evaluation.model, {})[evaluation.benchmark.name] = evaluation.score()
+        if evaluation.run is not None:  # the run's curve: its checkpoints, then its final student
+            step = evaluation.step if evaluation.step is not None else evaluation.run.config.max_steps
+            curves.setdefault(evaluation.run.name, {}).setdefault(evaluation.benchmark.name, []).append(
+                [step, evaluation.score()])
+            seconds[evaluation.run.name] = seconds.get(evaluation.run.name, 0.0) + evaluation.result()["seconds"]
     benchmarks = [entry.name for entry in experiment.benchmarks]
     records = []
     for run in runs:
@@ -33,10 +44,9 @@ def collect(experiment, runs, evaluations) -> dict:
         metrics_file = Path(run.config.output) / "metrics.jsonl"
         rows = [json.loads(line) for line in metrics_file.read_text().splitlines() if line]
         record.update(pair=run.plan.pair, pair_name=run.config.pair, stage_name=experiment.stages[run.plan.stage].name,
-                      folder=str(run.folder), scores=scores[run.name], metrics=rows)
+                      folder=str(run.folder), scores=scores[run.name], eval_seconds=round(seconds[run.name], 1),
+                      curves={name: sorted(points) for name, points in curves[run.name].items()}, metrics=rows)
         records.append(record)
-    from lab.experiments import reference_name
-
     pairs = [{"name": str(name), **{role: scores[reference_name(experiment, role, index)]
                                     for role in ("teacher", "student")}}
              for index, name in enumerate(experiment.pairs)]

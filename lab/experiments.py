@@ -40,6 +40,7 @@ from pathlib import Path
 import yaml
 
 from dopd_vl.errors import DopdError
+from lab.experiment_report import reference_name
 
 EXPERIMENT_VERSION = 1  # bump when what a run or an evaluation means changes: the keys include it
 LAUNCHERS = ("none", "accelerate")
@@ -134,6 +135,7 @@ class Experiment:
     benchmarks: list[BenchmarkEntry]
     device: str = "cpu"
     quick: dict = field(default_factory=dict)
+    curve_points: int = 0  # also evaluate this many evenly spaced checkpoints of each run (the last: final/)
 
 
 def experiment_dir():
@@ -183,7 +185,7 @@ class Reader:
         if value is None:
             return ()
         if isinstance(value, dict):
-            return tuple(f"{key}={json.dumps(item) if isinstance(item, (list, dict)) else item}"
+            return tuple(f"{key}={item if isinstance(item, str) else json.dumps(item)}"  # true, 0.5, null
                          for key, item in value.items())
         if isinstance(value, list) and all(isinstance(item, str) and "=" in item for item in value):
             return tuple(value)
@@ -225,7 +227,7 @@ def read_experiment(name_or_path: str, quick: bool = False) -> Experiment:
     except yaml.YAMLError as error:
         raise ExperimentError(f"{path}: not valid YAML: {error}") from None
     allowed = ("name", "description", "pair", "pairs", "teacher", "student", "recipe", "overrides", "data", "stages",
-               "methods", "seeds", "steps", "benchmarks", "eval", "quick")
+               "methods", "seeds", "steps", "benchmarks", "eval", "quick", "curve_points")
     raw = reader.mapping(raw, "top level", allowed)
     if quick:
         changes = reader.mapping(raw.get("quick") or {}, "quick",
@@ -311,7 +313,8 @@ def read_experiment(name_or_path: str, quick: bool = False) -> Experiment:
         pairs=pairs, teacher=raw.get("teacher"), student=raw.get("student"), recipe=raw.get("recipe"),
         overrides=reader.overrides(raw.get("overrides"), "overrides"), stages=stages, methods=methods, seeds=seeds,
         steps=None if raw.get("steps") is None else reader.integer(raw["steps"], "steps", 1), benchmarks=benchmarks,
-        device=str(settings.get("device", "cpu")), quick=raw.get("quick") or {})
+        device=str(settings.get("device", "cpu")), quick=raw.get("quick") or {},
+        curve_points=reader.integer(raw.get("curve_points", 0), "curve_points"))
     if not (pairs[0] or experiment.recipe):
         reader.fail("pair", "name the pair (`pair: 8b-1.7b`, or teacher/student folders with it) or a recipe")
     for pair in pairs:  # every key and value checked now, not at the fifth run
@@ -371,10 +374,6 @@ def plan_runs(experiment: Experiment) -> list[PlannedRun]:
             for stage in range(len(experiment.stages)) for method in experiment.methods for seed in experiment.seeds]
 
 
-def reference_name(experiment: Experiment, role: str, pair: int) -> str:
-    """The evaluation name of a pair's teacher or untrained student."""
-    return role if len(experiment.pairs) == 1 else f"{role}-{experiment.pairs[pair]}"
-
 
 def base_config(experiment: Experiment, run: PlannedRun):
     """The run's TrainConfig before the built-in pair is resolved: recipe, the file's and the method's overrides."""
@@ -382,7 +381,10 @@ def base_config(experiment: Experiment, run: PlannedRun):
 
     fixed = {"pair": experiment.pairs[run.pair], "teacher": experiment.teacher, "student": experiment.student,
              "method": run.method.method, "seed": run.seed, "max_steps": experiment.steps}
-    return load_config(experiment.recipe, [*experiment.overrides, *run.method.overrides], **fixed)
+    config = load_config(experiment.recipe, [*experiment.overrides, *run.method.overrides], **fixed)
+    if experiment.curve_points:  # checkpoints at the curve's points (the last one is final/)
+        config = dataclasses.replace(config, save_steps=max(1, config.max_steps // experiment.curve_points))
+    return config
 
 
 def run_data(experiment: Experiment, run: PlannedRun) -> DataSpec:
@@ -445,7 +447,9 @@ def format_plan(experiment: Experiment) -> str:
     lines += ["", f"runs: {len(runs)} = {pairs}{count(len(experiment.methods), 'method')} x "
                   f"{count(len(experiment.seeds), 'seed')} x {count(len(experiment.stages), 'stage')}",
               *table_lines(rows)]
-    models = 2 * len(experiment.pairs) + len(runs)  # teachers, untrained students, each run's final student
+    checkpoints = sum(len(checkpoint_steps(base_config(experiment, run))) for run in runs) \
+        if experiment.curve_points else 0
+    models = 2 * len(experiment.pairs) + len(runs) + checkpoints  # teachers, untrained and final students
     rows = [("benchmark", "metric", "data", "documents", "max tokens", "tokens per model (<=)")]
     evaluation_tokens, unknown = 0, []
     for entry in experiment.benchmarks:
@@ -460,7 +464,9 @@ def format_plan(experiment: Experiment) -> str:
                      "?" if documents is None else format_tokens(documents * budget)))
     lines += ["", f"evaluations: {models * len(experiment.benchmarks)} = {models} models "
                   f"({count(len(experiment.pairs), 'teacher')}, {count(len(experiment.pairs), 'untrained student')}, "
-                  f"{count(len(runs), 'final student')}) x {count(len(experiment.benchmarks), 'benchmark')}",
+                  f"{count(len(runs), 'final student')}"
+                  + (f", {count(checkpoints, 'checkpoint')}" if checkpoints else "")
+                  + f") x {count(len(experiment.benchmarks), 'benchmark')}",
               *table_lines(rows)]
     if len(unknown) == len(experiment.benchmarks):
         evaluation = "unknown (no benchmark's data is on this machine)"
@@ -508,6 +514,7 @@ class ResolvedRun:
     config: object  # TrainConfig with plain paths
     key: str
     folder: Path
+    previous: ResolvedRun | None = None  # the previous stage's run it starts from
 
     @property
     def final(self) -> Path:
@@ -540,7 +547,7 @@ def resolve_runs(experiment: Experiment, work: Path) -> list[ResolvedRun]:
         key = digest([EXPERIMENT_VERSION, identity, data_manifest])
         folder = work / "runs" / f"{name}-{key}"
         config = dataclasses.replace(config, output=str(folder / "train"), run_name=f"{experiment.name}/{name}")
-        entry = ResolvedRun(run, name, config, key, folder)
+        entry = ResolvedRun(run, name, config, key, folder, previous)
         by_chain[(run.pair, run.method.label, run.seed)] = entry
         resolved.append(entry)
     return resolved
@@ -557,87 +564,240 @@ def pdeathsig():
         pass
 
 
-def train_run(run: ResolvedRun, launcher: str, num_processes: int, log) -> None:
+def train_job(job: dict, launcher: str, num_processes: int, log) -> None:
     """Train one run (resumed from its newest checkpoint when a killed experiment left it half done), then write
     run.json."""
+    from dopd_vl.config import TrainConfig
+    from dopd_vl.objectives import MethodOptions
     from dopd_vl.trainer import newest_checkpoint
     from eval.harness import write_atomically
 
-    output = Path(run.config.output)
+    config = TrainConfig(**dict(job["config"], objective=MethodOptions(**job["config"]["objective"])))
+    folder, output = Path(job["folder"]), Path(config.output)
     resume = output.exists()
     if resume:
         checkpoint = newest_checkpoint(output)
-        log(f"  resuming {run.name} from {checkpoint.name if checkpoint else 'step 0 (no checkpoint yet)'}")
+        log(f"  resuming {job['name']} from {checkpoint.name if checkpoint else 'step 0 (no checkpoint yet)'}")
     started = time.perf_counter()
     if launcher == "none":
         from dopd_vl.trainer import train
         from eval.rewards import record_reward
 
-        train(run.config, resume=resume, reward=record_reward)
+        train(config, resume=resume, reward=record_reward)
     else:
-        run.folder.mkdir(parents=True, exist_ok=True)
-        config_file = run.folder / "config.yaml"
-        config_file.write_text(yaml.safe_dump(run.config.to_dict(), sort_keys=False))
+        folder.mkdir(parents=True, exist_ok=True)
+        config_file = folder / "config.yaml"
+        config_file.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
         command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(num_processes),
                    "-m", "dopd_vl.cli", "train", "--config", str(config_file), *(["--resume"] if resume else [])]
         log(f"  {' '.join(command)}")
         result = subprocess.run(command, preexec_fn=pdeathsig)
         if result.returncode != 0:
-            raise ExperimentError(f"run {run.name} failed (exit {result.returncode}): {' '.join(command)}")
-    record = {"name": run.name, "stage": run.plan.stage, "label": run.plan.method.label,
-              "method": run.plan.method.method, "seed": run.plan.seed, "key": run.key,
-              "steps": run.config.max_steps, "train_seconds": round(time.perf_counter() - started, 1),
-              "config": run.config.to_dict()}
-    write_atomically(run.folder / "run.json", json.dumps(record, indent=1, default=str))
+            raise ExperimentError(f"run {job['name']} failed (exit {result.returncode}): {' '.join(command)}")
+    record = dict(job["record"], train_seconds=round(time.perf_counter() - started, 1), config=config.to_dict())
+    write_atomically(folder / "run.json", json.dumps(record, indent=1, default=str))
 
 
 @dataclass
 class Evaluation:
-    model: str  # teacher, student, or a run's name
+    model: str  # teacher, student, a run's name, or RUN@STEP (a checkpoint, for the curves)
     benchmark: BenchmarkEntry
     location: str  # the weights
-    identity: str  # what the model is: a run's key, or the weights' digest
-    folder: Path | None = None
+    identity: str  # what the model is: a run's key (and step), or the weights' digest
+    folder: Path
+    run: ResolvedRun | None = None  # the run whose student it scores (trained first)
+    step: int | None = None  # a checkpoint's step; None: the final student
 
     @property
     def done(self) -> bool:
         return (self.folder / "results.json").is_file()
 
+    def result(self) -> dict:
+        return json.loads((self.folder / "results.json").read_text())["results"][self.benchmark.name]
+
     def score(self) -> float:
-        result = json.loads((self.folder / "results.json").read_text())["results"][self.benchmark.name]
+        result = self.result()
         return result["metrics"][result["headline"]]
 
 
-def plan_evaluations(experiment: Experiment, runs: list[ResolvedRun], work: Path) -> list[Evaluation]:
-    from eval.harness import HARNESS_VERSION, file_digest, model_digest
-    from eval.benchmarks import BENCHMARKS
+def checkpoint_steps(config) -> list[int]:
+    """The steps the trainer checkpoints at (every save_steps, the final step excluded: that is final/)."""
+    return list(range(config.save_steps, config.max_steps, config.save_steps)) if config.save_steps else []
 
-    models = []  # (name, folder name, weights, identity): pairs that share a model share its evaluations' folders
+
+def plan_evaluations(experiment: Experiment, runs: list[ResolvedRun], work: Path) -> list[Evaluation]:
+    """Every model on every benchmark: each pair's teacher and untrained student, each run's final student and, with
+    `curve_points`, each run's checkpoints."""
+    from eval.benchmarks import BENCHMARKS
+    from eval.harness import HARNESS_VERSION, file_digest, model_digest
+
+    models = []  # (name, folder name, weights, identity, run, step): pairs sharing a model share its evaluations
     for pair in range(len(experiment.pairs)):
         base = next(run.config for run in runs if run.plan.pair == pair)  # first stage: the pair's own models
         models += [(reference_name(experiment, role, pair), role, getattr(base, role),
-                    model_digest(getattr(base, role))) for role in ("teacher", "student")]
-    models += [(run.name, run.name, str(run.final), run.key) for run in runs]
+                    model_digest(getattr(base, role)), None, None) for role in ("teacher", "student")]
+    for run in runs:
+        if experiment.curve_points:
+            models += [(f"{run.name}@{step}", f"{run.name}-step{step}",
+                        str(Path(run.config.output) / "checkpoints" / f"step-{step:08d}" / "student"),
+                        f"{run.key}@{step}", run, step) for step in checkpoint_steps(run.config)]
+        models.append((run.name, run.name, str(run.final), run.key, run, None))
     evaluations = []
     for entry in experiment.benchmarks:
         data_dir = entry.data.data_dir()
         files = {str(p): file_digest(p)[:16] for p in BENCHMARKS[entry.name].files(data_dir) if p.is_file()}
         settings = [entry.name, entry.limit, entry.max_new_tokens, entry.batch_size, HARNESS_VERSION, files,
                     EXPERIMENT_VERSION]
-        for model, folder_name, location, identity in models:
+        for model, folder_name, location, identity, run, step in models:
             key = digest([identity, settings])
             evaluations.append(Evaluation(model, entry, location, identity,
-                                          work / "evals" / f"{folder_name}-{entry.name}-{key}"))
+                                          work / "evals" / f"{folder_name}-{entry.name}-{key}", run, step))
     return evaluations
 
 
-def evaluate(evaluation: Evaluation, device: str) -> None:
+def evaluate_job(job: dict) -> None:
     from eval.harness import run_eval
 
-    shutil.rmtree(evaluation.folder, ignore_errors=True)  # a killed evaluation starts again (results.json is last)
-    run_eval(evaluation.model, [evaluation.benchmark.name], evaluation.benchmark.data.data_dir(), evaluation.folder,
-             limit=evaluation.benchmark.limit, batch_size=evaluation.benchmark.batch_size,
-             max_new_tokens=evaluation.benchmark.max_new_tokens, device=device, location=evaluation.location)
+    folder = Path(job["folder"])
+    shutil.rmtree(folder, ignore_errors=True)  # a killed evaluation starts again (results.json is written last)
+    run_eval(job["model"], [job["benchmark"]], Path(job["data_dir"]), folder, limit=job["limit"],
+             batch_size=job["batch_size"], max_new_tokens=job["max_new_tokens"], device=job["device"],
+             location=job["location"])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Jobs: each run to train and each evaluation, done when its marker file exists; in this process, or in worker
+# processes (one CPU thread each) that share the list and claim jobs with lock files.
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def make_jobs(experiment: Experiment, runs: list[ResolvedRun], evaluations: list[Evaluation]) -> list[dict]:
+    """Plain-data jobs in the order a single process runs them: the references' evaluations, then each run followed
+    by its evaluations. A job `needs` the markers of the jobs that must finish first."""
+    def evaluation_job(e: Evaluation) -> dict:
+        return {"kind": "eval", "name": f"{e.model} on {e.benchmark.name}", "folder": str(e.folder),
+                "marker": str(e.folder / "results.json"), "model": e.model, "location": e.location,
+                "benchmark": e.benchmark.name, "data_dir": str(e.benchmark.data.data_dir()),
+                "limit": e.benchmark.limit, "batch_size": e.benchmark.batch_size,
+                "max_new_tokens": e.benchmark.max_new_tokens, "device": experiment.device,
+                "needs": [str(e.run.folder / "run.json")] if e.run else []}
+
+    jobs = [evaluation_job(e) for e in evaluations if e.run is None]
+    for run in runs:
+        previous = run.previous
+        jobs.append({"kind": "train", "name": run.name, "folder": str(run.folder), "marker": str(run.folder /
+                                                                                                  "run.json"),
+                     "config": run.config.to_dict(), "needs": [str(previous.folder / "run.json")] if previous else [],
+                     "record": {"name": run.name, "pair": run.plan.pair, "stage": run.plan.stage,
+                                "label": run.plan.method.label, "method": run.plan.method.method,
+                                "seed": run.plan.seed, "key": run.key, "steps": run.config.max_steps}})
+        jobs += [evaluation_job(e) for e in evaluations if e.run is run]
+    return jobs
+
+
+def execute_job(job: dict, launcher: str, num_processes: int, log) -> None:
+    if job["kind"] == "train":
+        train_job(job, launcher, num_processes, log)
+    else:
+        evaluate_job(job)
+
+
+def job_summary(job: dict) -> str:
+    """What a finished job printed: an evaluation's score, a run's training time."""
+    if job["kind"] == "train":
+        return f"trained {job['name']} in {json.loads(Path(job['marker']).read_text())['train_seconds']:.0f} s"
+    result = json.loads(Path(job["marker"]).read_text())["results"][job["benchmark"]]
+    return (f"{job['name']}: {100 * result['metrics'][result['headline']]:.1f} ({result['headline']}, "
+            f"{result['seconds']:.0f} s)")
+
+
+def run_jobs(jobs: list[dict], work: Path, launcher: str, num_processes: int, workers: int, log) -> None:
+    """Every job without its marker: in order in this process (`workers` 1), or in `workers` worker processes."""
+    pending = [job for job in jobs if not Path(job["marker"]).is_file()]
+    if not pending:
+        return
+    if workers <= 1:
+        for index, job in enumerate(pending, 1):
+            if job["kind"] == "train":
+                log(f"[{index}/{len(pending)}] training {job['name']} ({job['config']['method']}, "
+                    f"{job['config']['max_steps']} steps)")
+            execute_job(job, launcher, num_processes, log)
+            log(f"  {job_summary(job)}")
+        return
+    claims = work / ".claims"
+    claims.mkdir(parents=True, exist_ok=True)
+    for job in pending:  # claims left by an interrupted experiment
+        (claims / Path(job["folder"]).name).unlink(missing_ok=True)
+    jobs_file = work / f".jobs-{os.getpid()}.json"
+    jobs_file.write_text(json.dumps({"jobs": pending, "claims": str(claims), "launcher": launcher,
+                                     "num_processes": num_processes}))
+    environment = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", TQDM_DISABLE="1")
+    logs = [work / f".worker-{os.getpid()}-{i}.log" for i in range(workers)]
+    processes = [subprocess.Popen([sys.executable, "-m", "lab.experiments", str(jobs_file)], env=environment,
+                                  stdout=open(path, "w"), stderr=subprocess.STDOUT, preexec_fn=pdeathsig)
+                 for path in logs]
+    started, reported = time.perf_counter(), set()
+    try:
+        while True:
+            finished = all(p.poll() is not None for p in processes)
+            for job in pending:
+                if job["marker"] not in reported and Path(job["marker"]).is_file():
+                    reported.add(job["marker"])
+                    log(f"  [{len(reported)}/{len(pending)}] {job_summary(job)} "
+                        f"({time.perf_counter() - started:.0f} s elapsed)")
+            if finished or any(p.returncode not in (None, 0) for p in processes):
+                break
+            time.sleep(1.0)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait()
+    failed = [(p, path) for p, path in zip(processes, logs) if p.returncode != 0]
+    if failed:
+        tail = failed[0][1].read_text()[-3000:]
+        raise ExperimentError(f"a worker failed (exit {failed[0][0].returncode}); its log {failed[0][1]} ends:\n"
+                              f"{tail}")
+    missing = [job["name"] for job in pending if not Path(job["marker"]).is_file()]
+    if missing:
+        raise ExperimentError(f"{len(missing)} jobs ended without a result, e.g. {missing[0]}")
+    jobs_file.unlink(missing_ok=True)
+    for path in logs:
+        path.unlink(missing_ok=True)
+
+
+def worker(jobs_file: str) -> None:
+    """A worker process: one CPU thread; takes the first job that is ready (its needs finished) and unclaimed, until
+    every job is claimed."""
+    import torch
+
+    torch.set_num_threads(1)
+    spec = json.loads(Path(jobs_file).read_text())
+    claims = Path(spec["claims"])
+    while True:
+        open_jobs = [job for job in spec["jobs"] if not Path(job["marker"]).is_file()
+                     and not (claims / Path(job["folder"]).name).exists()]
+        if not open_jobs:
+            return
+        ready = [job for job in open_jobs if all(Path(need).is_file() for need in job["needs"])]
+        job = next((job for job in ready if claim(claims / Path(job["folder"]).name)), None)
+        if job is None:
+            time.sleep(0.5)
+            continue
+        try:
+            execute_job(job, spec["launcher"], spec["num_processes"], print)
+        except BaseException:
+            (claims / Path(job["folder"]).name).unlink(missing_ok=True)
+            raise
+
+
+def claim(path: Path) -> bool:
+    """Take a job for this worker (an exclusive lock file): workers share the job list and never run one twice."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -645,9 +805,14 @@ def evaluate(evaluation: Evaluation, device: str) -> None:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
+def prepare(experiment: Experiment, work: Path) -> tuple[list[ResolvedRun], list[Evaluation]]:
+    runs = resolve_runs(experiment, work)
+    return runs, plan_evaluations(experiment, runs, work)
+
+
 def run_experiment(name_or_path: str, output: Path, quick: bool = False, dry_run: bool = False,
-                   launcher: str = "none", num_processes: int = 1, work_dir: Path | None = None, log=print,
-                   command: str = "") -> Path | None:
+                   launcher: str = "none", num_processes: int = 1, workers: int = 1, work_dir: Path | None = None,
+                   log=print, command: str = "") -> Path | None:
     """Plan, train, evaluate and report (see the module docstring); returns report.md's path (None for a dry run)."""
     from lab.experiment_report import write_report
 
@@ -659,34 +824,16 @@ def run_experiment(name_or_path: str, output: Path, quick: bool = False, dry_run
         raise ExperimentError(f"--launcher must be one of {', '.join(LAUNCHERS)}, got {launcher!r}")
     started = time.perf_counter()
     work = Path(work_dir or output)
-    runs = resolve_runs(experiment, work)
-    done = sum(run.done for run in runs)
-    log(f"experiment {experiment.name}: {len(runs)} runs ({done} already done), {len(experiment.benchmarks)} "
-        f"benchmarks; runs and evaluations in {work.resolve()}")
-    evaluations = plan_evaluations(experiment, runs, work)
-    by_model = {}
-    for evaluation in evaluations:
-        by_model.setdefault(evaluation.model, []).append(evaluation)
-    for pair in range(len(experiment.pairs)):
-        for role in ("teacher", "student"):
-            evaluate_model(by_model[reference_name(experiment, role, pair)], experiment, log)
-    for index, run in enumerate(runs, 1):
-        if not run.done:
-            log(f"[{index}/{len(runs)}] training {run.name} ({run.config.method}, {run.config.max_steps} steps)")
-            train_run(run, launcher, num_processes, log)
-        evaluate_model(by_model[run.name], experiment, log)
+    runs, evaluations = prepare(experiment, work)
+    log(f"experiment {experiment.name}: {len(runs)} runs ({sum(run.done for run in runs)} already done), "
+        f"{len(evaluations)} evaluations ({sum(e.done for e in evaluations)} already done); in {work.resolve()}")
+    run_jobs(make_jobs(experiment, runs, evaluations), work, launcher, num_processes, workers, log)
     settings = {"command": command, "quick": quick, "launcher": launcher, "num_processes": num_processes,
-                "seconds": round(time.perf_counter() - started)}
+                "workers": workers, "seconds": round(time.perf_counter() - started)}
     report = write_report(experiment, runs, evaluations, settings, Path(output))
     log(f"report: {report} ({time.perf_counter() - started:.0f} s)")
     return report
 
 
-def evaluate_model(evaluations: list[Evaluation], experiment: Experiment, log) -> None:
-    for evaluation in evaluations:
-        if evaluation.done:
-            continue
-        started = time.perf_counter()
-        evaluate(evaluation, experiment.device)
-        log(f"  {evaluation.model} on {evaluation.benchmark.name}: {100 * evaluation.score():.1f} "
-            f"({time.perf_counter() - started:.0f} s)")
+if __name__ == "__main__":  # python -m lab.experiments JOBS_JSON: a worker of run_jobs
+    worker(sys.argv[1])

@@ -5,31 +5,51 @@
     data      the synthetic task's train split in its privileged variants (the task's own input: step hints or
               boxes; the final answer), and a held-out test split that never shows privileged input
     pair eval both models' held-out accuracy without privileged input, with the task's own, with the final answer
-    runs      every method from the same student, on the same prompts in the same order, for the same steps, over
-              seeds: `opd` with a teacher that sees nothing / the task's own input / the final answer, `gkd`, `opsd`,
-              `exopd`, `eopd`, `dopd` and its ablations; each run is `dopd_vl.trainer.train` with the pair's recipe
-              (`configs/recipes/tiny*.yaml`), then held-out accuracy of its checkpoints
+    runs      the task's experiment file (`configs/experiments/lab-arith.yaml`, `lab-shapes.yaml`), run by the
+              experiment runner (`lab.experiments`): every method from the same student, on the same prompts in the
+              same order, for the same steps, over seeds (`opd` with a teacher that sees nothing / the task's own
+              input / the final answer, `gkd`, `opsd`, `exopd`, `eopd`, the other baselines, `dopd` and its
+              ablations, `objective.self_target` rows), then held-out accuracy of each quarter's checkpoint
     report    report.md (tables: accuracy mean ± std per method beside teacher and student and the share of the gap
               recovered, the privilege-illusion table, the gap-drop ablations, the paper's claims as measured) and
               PNG plots (accuracy, accuracy and student entropy against steps, DOPD's regime fractions against steps)
 
-Runs are cached by a hash of everything that determines them (under `$DOPD_VL_CACHE/lab`), so an interrupted lab
-resumes and a second report over the same runs costs nothing. Runs execute in worker processes, one CPU thread
-each, as many at once as the machine has cores; every run is deterministic for its seed.
+Runs and evaluations are the experiment runner's, keyed by a hash of everything that determines them (under
+`$DOPD_VL_CACHE/lab/work`), so an interrupted lab resumes and a second report over the same runs costs nothing. They
+execute in worker processes, one CPU thread each, as many at once as the machine has cores; every run is
+deterministic for its seed. `dopd-vl experiment run lab-arith` runs the same file with the experiment report.
 """
 
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
-from lab.methods import (EVALUATIONS, QUICK_STEPS, DEFAULT_STEPS, QUICK_TEST_SIZE, TASK_PAIRS, TEST_SIZE, LabError,
-                         parse_methods)
-from lab.tiny import TINY_PAIRS
+from lab.diagnostics import lab_dir, pair_accuracies, test_records
+from lab.methods import TASK_PAIRS, LabError, lab_file, lab_method, method_key
 from lab.report import TaskResults, format_pair_table, write_report
-from lab.runs import RunSpec, pair_accuracies, run_all, test_records, train_folder
+from lab.tiny import TINY_PAIRS
+
+
+def lab_experiment(task: str, method_keys: str | None, seeds: int | None, steps: int | None, quick: bool):
+    """The task's lab file, as --methods, --seeds, --steps and --quick change it."""
+    from lab.experiments import read_experiment
+
+    experiment = read_experiment(lab_file(task), quick)
+    if method_keys:
+        wanted = [method_key(k.strip()) for k in method_keys.split(",") if k.strip()]
+        if len(set(wanted)) != len(wanted):
+            raise LabError(f"--methods names a method twice: {method_keys}")
+        every = read_experiment(lab_file(task)).methods
+        experiment.methods = [e for e in every if lab_method(e, task).key in wanted]
+    if seeds is not None:
+        experiment.seeds = list(range(seeds))
+    if steps is not None:
+        experiment.steps = steps
+    return experiment
 
 
 def run_lab(tasks: list[str], method_keys: str | None = None, seeds: int | None = None, steps: int | None = None,
@@ -37,57 +57,78 @@ def run_lab(tasks: list[str], method_keys: str | None = None, seeds: int | None 
             workers: int | None = None) -> Path:
     """The whole lab; returns the path of report.md (see the module docstring)."""
     from dopd_vl.models import count_parameters
+    from lab.experiments import make_jobs, prepare, read_experiment, run_jobs
     from lab.tiny import ensure_tiny_pair
 
     unknown = [task for task in tasks if task not in TASK_PAIRS]
     if unknown:
         raise LabError(f"unknown lab task(s) {unknown}; choose from {', '.join(TASK_PAIRS)}")
-    methods = parse_methods(method_keys, quick)
-    seeds = seeds or (1 if quick else 3)
-    steps = steps or (QUICK_STEPS if quick else DEFAULT_STEPS)
-    test_size = QUICK_TEST_SIZE if quick else TEST_SIZE
-    if seeds < 1 or steps < EVALUATIONS:
-        raise LabError(f"--seeds must be >= 1 and --steps >= {EVALUATIONS}, got {seeds} and {steps}")
+    if (seeds is not None and seeds < 1) or (steps is not None and steps < 4):
+        raise LabError(f"--seeds must be >= 1 and --steps >= 4, got {seeds} and {steps}")
+    experiments = {task: lab_experiment(task, method_keys, seeds, steps, quick) for task in tasks}
+    if method_keys:
+        known = {lab_method(e, t).key for t in TASK_PAIRS for e in read_experiment(lab_file(t)).methods}
+        missing = [k for k in (method_key(k.strip()) for k in method_keys.split(",") if k.strip()) if k not in known]
+        if missing:
+            raise LabError(f"unknown lab method(s) {missing}; the lab files' methods: {', '.join(sorted(known))}")
     started = time.perf_counter()
-    results, specs = [], []
-    for task in tasks:
+    work = lab_dir() / "work"
+    results, jobs, prepared = [], [], {}
+    for task, experiment in experiments.items():
         pair_name = TASK_PAIRS[task]
         log(f"{task}: the {pair_name} pair (trained on first use, cached)")
         pair_started = time.perf_counter()
         pair_folder = ensure_tiny_pair(pair_name)
-        records = test_records(task, test_size)
-        accuracies = pair_accuracies(task, pair_folder, records)
+        benchmark = experiment.benchmarks[0]  # the held-out split, shown without privileged input
+        test_size = min(benchmark.limit or benchmark.data.size, benchmark.data.size)
+        records = test_records(task, test_size, benchmark.data.seed)
+        accuracies = pair_accuracies(task, pair_folder, records, benchmark.max_new_tokens)
         parameters = {role: count_parameters(str(pair_folder / role), TINY_PAIRS[pair_name])
                       for role in ("teacher", "student")}
-        task_methods = [m for m in methods if m.runs_on(task)]
-        for method in (m for m in methods if m not in task_methods):
-            log(f"{task}: {method.key} skipped (it needs images, and {task} has none)")
+        methods = [lab_method(entry, task) for entry in experiment.methods]
         task_results = TaskResults(task, pair_name, pair_folder.name, parameters, accuracies, test_size,
-                                   methods=task_methods)
+                                   methods=methods)
         results.append(task_results)
         log(format_pair_table(task_results) + f"\n({time.perf_counter() - pair_started:.0f} s)")
-        for method in task_methods:
-            data = str(train_folder(task, method.variant))
-            specs += [RunSpec(task, method, seed, steps, pair_folder.name, data, test_size) for seed in range(seeds)]
-    run_all(specs, log, workers)
-    for spec in specs:
-        task_results = next(r for r in results if r.task == spec.task)
-        task_results.runs.setdefault(spec.method.key, []).append(
-            json.loads((spec.folder / "result.json").read_text()))
-        rows = (spec.folder / "train" / "metrics.jsonl").read_text().splitlines()
-        task_results.metrics.setdefault(spec.method.key, []).append([json.loads(row) for row in rows])
-    settings = {"seeds": seeds, "steps": steps, "quick": quick, "command": command,
+        if experiment.methods:
+            runs, evaluations = prepare(experiment, work)
+            prepared[task] = (experiment, runs, evaluations)
+            jobs += make_jobs(experiment, runs, evaluations)
+    runs = [run for _, task_runs, _ in prepared.values() for run in task_runs]
+    log(f"runs: {len(runs)} ({sum(run.done for run in runs)} already done)")
+    run_jobs(jobs, work, "none", 1, workers or os.cpu_count() or 1, log)
+    for task_results in results:
+        if task_results.task not in prepared:
+            continue
+        experiment, task_runs, evaluations = prepared[task_results.task]
+        for run in task_runs:
+            fill_run(task_results, experiment, run, [e for e in evaluations if e.run is run])
+    first = next(iter(experiments.values()))
+    settings = {"seeds": len(first.seeds), "steps": first.steps, "quick": quick, "command": command,
                 "seconds": round(time.perf_counter() - started), "recipes": {
-                    task: recipe_summary(TASK_PAIRS[task]) for task in tasks}}
+                    task: recipe_summary(experiment.recipe) for task, experiment in experiments.items()}}
     report = write_report(results, settings, Path(output))
     log(f"report: {report} ({time.perf_counter() - started:.0f} s)")
     return report
 
 
+def fill_run(task_results: TaskResults, experiment, run, evaluations) -> None:
+    """One run's held-out accuracy curve (its checkpoints, then final/), times and training metrics, under its lab
+    method's key."""
+    key = lab_method(run.plan.method, task_results.task).key
+    record = json.loads((run.folder / "run.json").read_text())
+    curve = sorted([e.step if e.step is not None else run.config.max_steps, e.score()] for e in evaluations)
+    task_results.runs.setdefault(key, []).append({
+        "spec": {"seed": run.plan.seed}, "accuracy": curve[-1][1], "curve": curve,
+        "train_seconds": record["train_seconds"],
+        "eval_seconds": round(sum(e.result()["seconds"] for e in evaluations), 1)})
+    rows = (Path(run.config.output) / "metrics.jsonl").read_text().splitlines()
+    task_results.metrics.setdefault(key, []).append([json.loads(row) for row in rows])
 
-def recipe_summary(pair: str) -> dict:
+
+def recipe_summary(recipe: str) -> dict:
     from dopd_vl.config import read_yaml
 
-    recipe = read_yaml(pair)[0]
-    return {key: recipe[key] for key in ("prompts_per_step", "rollouts_per_prompt", "learning_rate", "temperature")
-            if key in recipe}
+    values = read_yaml(recipe)[0]
+    return {key: values[key] for key in ("prompts_per_step", "rollouts_per_prompt", "learning_rate", "temperature")
+            if key in values}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dopd_vl.routing import REGIMES
-from lab.methods import DROP_ABLATIONS, OWN_PRIVILEGED, lab_method
+from lab.methods import DROP_ABLATIONS, OWN_PRIVILEGED
 from lab.sft import VARIANTS
 
 
@@ -102,7 +102,8 @@ def claims(results: TaskResults) -> list[str]:
     if "dopd" in means:
         rivals = [key for key in ("opd", "opd+own", "opsd") if key in means]
         if rivals:
-            parts = ", ".join(f"`{lab_method(k).label(results.task)}` {percent(means[k])}" for k in rivals)
+            labels = {m.key: m.label(results.task) for m in results.methods}
+            parts = ", ".join(f"`{labels[k]}` {percent(means[k])}" for k in rivals)
             lines.append(f"DOPD above vanilla OPD and OPSD: {verdict(all(means['dopd'] > means[k] for k in rivals))} "
                          f"(`dopd` {percent(means['dopd'])} vs {parts}).")
     if "opd+answer" in means and "opd" in means:

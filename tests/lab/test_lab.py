@@ -8,8 +8,12 @@ import statistics
 import pytest
 
 from dopd_vl.cli import main
-from lab.methods import EVALUATIONS, QUICK_STEPS, LabError, LabMethod, lab_method, parse_methods
+from lab.methods import LabError, LabMethod, lab_method
+from lab.privilege import lab_experiment
 from lab.report import TaskResults, write_report
+
+QUICK_STEPS = 24  # lab-arith.yaml's quick: section
+EVALUATIONS = 4  # its curve_points
 
 
 def table_rows(report: str, heading: str) -> list[list[str]]:
@@ -50,7 +54,7 @@ def test_quick_lab_reports_its_own_runs(tmp_path, capsys, tiny_text_pair):
         assert rows[label][1] == f"{100 * run['accuracy']:.1f}"
         assert rows[label][2] == f"{100 * (run['accuracy'] - student):+.1f}"
         assert rows[label][3] == f"{100 * (run['accuracy'] - student) / (teacher - student):.0f}%"
-        assert f"arith {label.strip('`')} seed 0: held-out accuracy {100 * run['accuracy']:.1f}%" in printed
+        assert f"{label.strip('`')}-seed0 on arith: {100 * run['accuracy']:.1f} (accuracy" in printed
     dopd_wins = all(arith["runs"]["dopd"][0]["accuracy"] > arith["runs"][k][0]["accuracy"] for k in ("opd+own", "opsd"))
     verdict = "holds" if dopd_wins else "does not hold"
     assert f"DOPD above vanilla OPD and OPSD: {verdict}" in report
@@ -67,7 +71,7 @@ def test_quick_lab_reports_its_own_runs(tmp_path, capsys, tiny_text_pair):
 
 def fake_results(finals: dict[str, list[float]], teacher=0.5, student=0.2) -> TaskResults:
     """Task results with given final accuracies per method (curves and metrics made up around them)."""
-    methods = [lab_method(key) for key in finals]
+    methods = [LabMethod(key, key.split("+")[0], "answer" if key.endswith("answer") else "own") for key in finals]
     results = TaskResults("arith", "tiny-text", "folder", {"teacher": 950_000, "student": 140_000},
                           {"teacher": {"none": teacher, "own": 0.7, "answer": 0.6},
                            "student": {"none": student, "own": 0.25, "answer": 0.22}}, 100, methods=methods)
@@ -109,28 +113,31 @@ def test_report_tables_and_verdicts_follow_the_numbers(tmp_path):
     assert statistics.fmean(run["accuracy"] for run in saved["dopd"]) == pytest.approx(0.45)
 
 
-def test_lab_methods():
-    vanilla, privileged, answer = lab_method("opd"), lab_method("opd+hints"), lab_method("opd+answer")
+def test_lab_methods_come_from_the_lab_files():
+    arith = {lab_method(e, "arith").key: lab_method(e, "arith") for e in lab_experiment("arith", None, None, None,
+                                                                                           False).methods}
+    shapes = [lab_method(e, "shapes") for e in lab_experiment("shapes", None, None, None, False).methods]
+    vanilla, privileged, answer = arith["opd"], arith["opd+own"], arith["opd+answer"]
     assert vanilla.overrides == ("objective.teacher_privileged=false",) and vanilla.variant == "own"
-    assert privileged == lab_method("opd+boxes") == LabMethod("opd+own", "opd", "own")
-    assert privileged.label("arith") == "opd+hints" and privileged.label("shapes") == "opd+boxes"
-    assert answer.variant == "answer" and not answer.overrides
-    assert lab_method("dopd_drop_high_gap").method == "dopd_drop_high_gap"
-    assert [m.key for m in parse_methods(None, quick=True)] == ["opd+own", "opsd", "dopd"]
-    assert len(parse_methods(None, quick=False)) == 20  # with the seven baselines of Tables 1 and 2
-    # the image baselines run on shapes only; the rest on both tasks
-    image_only = {m.key for m in parse_methods(None, quick=False) if not m.runs_on("arith")}
-    assert image_only == {"vision_opd", "va_opd"} and all(m.runs_on("shapes") for m in parse_methods(None, False))
-    with pytest.raises(LabError, match="unknown lab method 'dopdd'"):
-        parse_methods("opd,dopdd", quick=False)
+    assert privileged == LabMethod("opd+own", "opd", "own") and privileged.label("arith") == "opd+hints"
+    assert privileged.label("shapes") == "opd+boxes" and answer.variant == "answer" and not answer.overrides
+    assert arith["dopd (self_target=ema)"].overrides == ("objective.self_target=ema",)
+    # the image baselines run on shapes only; every other column on both tasks
+    assert {m.key for m in shapes} - set(arith) == {"vision_opd", "va_opd"} and set(arith) < {m.key for m in shapes}
+    assert len(arith) == 22 and len(shapes) == 24
+    quick = lab_experiment("arith", None, None, None, True)
+    assert [lab_method(e, "arith").key for e in quick.methods] == ["opd+own", "opsd", "dopd"]
+    assert quick.steps == QUICK_STEPS and quick.seeds == [0] and quick.curve_points == EVALUATIONS
+    chosen = lab_experiment("shapes", "opd+hints,gkd", 2, 10, True)  # --methods wins over the quick list
+    assert [e.label for e in chosen.methods] == ["opd+boxes", "gkd"] and chosen.seeds == [0, 1] and chosen.steps == 10
     with pytest.raises(LabError, match="names a method twice"):
-        parse_methods("opd+hints,opd+boxes", quick=False)
+        lab_experiment("arith", "opd+hints,opd+boxes", None, None, False)
 
 
 def test_lab_errors_exit_2_without_traceback(capsys):
     assert main(["lab", "--methods", "nonesuch", "--output", "unused"]) == 2
     err = capsys.readouterr().err
-    assert "dopd-vl lab: error: unknown lab method 'nonesuch'" in err and "Traceback" not in err
+    assert "dopd-vl lab: error: unknown lab method(s) ['nonesuch']" in err and "Traceback" not in err
 
 
 def test_sft_pieces(tiny_text_pair):
