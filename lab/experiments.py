@@ -217,8 +217,6 @@ class Reader:
 def read_experiment(name_or_path: str, quick: bool = False) -> Experiment:
     """Parse and check an experiment file (no model, no data is read); `quick` applies its `quick:` section."""
     from dopd_vl.config import ConfigError, load_config
-    from dopd_vl.objectives import METHODS
-    from eval.benchmarks import BENCHMARKS
 
     path = experiment_path(name_or_path)
     reader = Reader(str(path))
@@ -233,74 +231,39 @@ def read_experiment(name_or_path: str, quick: bool = False) -> Experiment:
         changes = reader.mapping(raw.get("quick") or {}, "quick",
                                  ("steps", "seeds", "methods", "limit", "overrides", "stages"))
         raw = apply_quick(raw, changes, reader)
-    if "data" in raw and "stages" in raw:
-        reader.fail("data", "give either data (one training set) or stages (continual learning), not both")
-    if "stages" in raw:
-        if not isinstance(raw["stages"], list) or not raw["stages"]:
-            reader.fail("stages", "expected a non-empty list of {name, data, benchmarks}")
-        stages = []
-        for index, item in enumerate(raw["stages"]):
-            where = f"stages[{index}]"
-            item = reader.mapping(item, where, ("name", "data", "benchmarks"))
-            if "data" not in item:
-                reader.fail(where, "a stage needs its data")
-            stages.append(StageEntry(str(item.get("name", f"stage{index + 1}")), reader.data(item["data"], where +
-                                                                                              ".data"),
-                                     tuple(item.get("benchmarks") or ())))
-    elif "data" in raw:
-        stages = [StageEntry("train", reader.data(raw["data"], "data"))]
-    else:
-        reader.fail("data", "the training data is missing: `data: FOLDER` or a list of `stages`")
-    if len({stage.name for stage in stages}) != len(stages):
-        reader.fail("stages", "two stages share a name")
-    methods = []
-    if not isinstance(raw.get("methods"), list) or not raw["methods"]:
-        reader.fail("methods", "expected a non-empty list of method names or {label, method, overrides, data}")
-    for index, item in enumerate(raw["methods"]):
-        where = f"methods[{index}]"
-        if isinstance(item, str):
-            item = {"method": item}
-        item = reader.mapping(item, where, ("label", "method", "overrides", "data"))
-        if item.get("method") not in METHODS:
-            reader.fail(f"{where}.method", f"{item.get('method')!r} is not a method; methods: {', '.join(METHODS)}")
-        if "data" in item and len(stages) > 1:
-            reader.fail(f"{where}.data", "a method's own data is not allowed with stages")
-        methods.append(MethodEntry(str(item.get("label", item["method"])), item["method"],
-                                   reader.overrides(item.get("overrides"), f"{where}.overrides"),
-                                   reader.data(item["data"], f"{where}.data") if "data" in item else None))
-    if len({m.label for m in methods}) != len(methods):
-        reader.fail("methods", "two methods share a label: give each a `label`")
+    stages = read_stages(raw, reader)
+    settings = reader.mapping(raw.get("eval") or {}, "eval", ("data_dir", "limit", "batch_size", "max_new_tokens",
+                                                              "device"))
+    benchmarks = read_benchmarks(raw, settings, reader)
+    for index, stage in enumerate(stages):
+        unknown = [name for name in stage.benchmarks if name not in [b.name for b in benchmarks]]
+        if unknown:
+            reader.fail(f"stages[{index}].benchmarks", f"{unknown} are not in the experiment's benchmarks")
     seeds = raw.get("seeds", 1)
     seeds = list(range(reader.integer(seeds, "seeds", 1))) if isinstance(seeds, int) else seeds
     if not isinstance(seeds, list) or not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
         reader.fail("seeds", f"a count (3) or a list of integer seeds ([0, 1, 2]), got {raw.get('seeds')!r}")
-    settings = reader.mapping(raw.get("eval") or {}, "eval", ("data_dir", "limit", "batch_size", "max_new_tokens",
-                                                              "device"))
-    benchmarks = []
-    if not isinstance(raw.get("benchmarks"), list) or not raw["benchmarks"]:
-        reader.fail("benchmarks", "expected a non-empty list of benchmark names or {name, data_dir, limit, ...}")
-    for index, item in enumerate(raw["benchmarks"]):
-        where = f"benchmarks[{index}]"
-        item = {"name": item} if isinstance(item, str) else item
-        item = reader.mapping(item, where, ("name", "data_dir", "limit", "batch_size", "max_new_tokens"))
-        merged = {**{k: v for k, v in settings.items() if k != "device"}, **item}
-        if merged.get("name") not in BENCHMARKS:
-            reader.fail(f"{where}.name", f"{merged.get('name')!r} is not a benchmark; see `dopd-vl eval --help`")
-        if "data_dir" not in merged:
-            reader.fail(where, "no data_dir (give one here or in `eval: {data_dir: ...}`)")
-        benchmarks.append(BenchmarkEntry(
-            merged["name"], reader.data(merged["data_dir"], f"{where}.data_dir", several=False),
-            None if merged.get("limit") is None else reader.integer(merged["limit"], f"{where}.limit", 1),
-            None if merged.get("max_new_tokens") is None else reader.integer(merged["max_new_tokens"],
-                                                                            f"{where}.max_new_tokens", 1),
-            reader.integer(merged.get("batch_size", 8), f"{where}.batch_size", 1)))
-    names = [b.name for b in benchmarks]
-    if len(set(names)) != len(names):
-        reader.fail("benchmarks", "a benchmark is listed twice")
-    for index, stage in enumerate(stages):
-        unknown = [name for name in stage.benchmarks if name not in names]
-        if unknown:
-            reader.fail(f"stages[{index}].benchmarks", f"{unknown} are not in the experiment's benchmarks")
+    experiment = Experiment(
+        name=str(raw.get("name", path.stem)), source=str(path), description=str(raw.get("description", "")).strip(),
+        pairs=read_pairs(raw, reader), teacher=raw.get("teacher"), student=raw.get("student"),
+        recipe=raw.get("recipe"), overrides=reader.overrides(raw.get("overrides"), "overrides"), stages=stages,
+        methods=read_methods(raw, reader, several_stages=len(stages) > 1), seeds=seeds,
+        steps=None if raw.get("steps") is None else reader.integer(raw["steps"], "steps", 1), benchmarks=benchmarks,
+        device=str(settings.get("device", "cpu")), quick=raw.get("quick") or {},
+        curve_points=reader.integer(raw.get("curve_points", 0), "curve_points"))
+    if not (experiment.pairs[0] or experiment.recipe):
+        reader.fail("pair", "name the pair (`pair: 8b-1.7b`, or teacher/student folders with it) or a recipe")
+    for pair in experiment.pairs:  # every key and value checked now, not at the fifth run
+        for method in experiment.methods:
+            try:
+                load_config(experiment.recipe, [*experiment.overrides, *method.overrides], pair=pair,
+                            method=method.method)
+            except ConfigError as error:
+                raise ExperimentError(f"{path}: method {method.label}: {error}") from None
+    return experiment
+
+
+def read_pairs(raw: dict, reader: Reader) -> list[str | None]:
     if "pair" in raw and "pairs" in raw:
         reader.fail("pairs", "give either pair or pairs, not both")
     pairs = raw.get("pairs", [raw.get("pair")])
@@ -308,23 +271,80 @@ def read_experiment(name_or_path: str, quick: bool = False) -> Experiment:
         reader.fail("pairs", f"expected a list of distinct pair names, got {pairs!r}")
     if len(pairs) > 1 and (raw.get("teacher") or raw.get("student")):
         reader.fail("teacher", "teacher/student folders replace one pair's models: not with several pairs")
-    experiment = Experiment(
-        name=str(raw.get("name", path.stem)), source=str(path), description=str(raw.get("description", "")).strip(),
-        pairs=pairs, teacher=raw.get("teacher"), student=raw.get("student"), recipe=raw.get("recipe"),
-        overrides=reader.overrides(raw.get("overrides"), "overrides"), stages=stages, methods=methods, seeds=seeds,
-        steps=None if raw.get("steps") is None else reader.integer(raw["steps"], "steps", 1), benchmarks=benchmarks,
-        device=str(settings.get("device", "cpu")), quick=raw.get("quick") or {},
-        curve_points=reader.integer(raw.get("curve_points", 0), "curve_points"))
-    if not (pairs[0] or experiment.recipe):
-        reader.fail("pair", "name the pair (`pair: 8b-1.7b`, or teacher/student folders with it) or a recipe")
-    for pair in pairs:  # every key and value checked now, not at the fifth run
-        for method in methods:
-            try:
-                load_config(experiment.recipe, [*experiment.overrides, *method.overrides], pair=pair,
-                            method=method.method)
-            except ConfigError as error:
-                raise ExperimentError(f"{path}: method {method.label}: {error}") from None
-    return experiment
+    return pairs
+
+
+def read_stages(raw: dict, reader: Reader) -> list[StageEntry]:
+    """`data` (one stage named train) or the ordered continual-learning `stages`."""
+    if "data" in raw and "stages" in raw:
+        reader.fail("data", "give either data (one training set) or stages (continual learning), not both")
+    if "data" in raw:
+        return [StageEntry("train", reader.data(raw["data"], "data"))]
+    if "stages" not in raw:
+        reader.fail("data", "the training data is missing: `data: FOLDER` or a list of `stages`")
+    if not isinstance(raw["stages"], list) or not raw["stages"]:
+        reader.fail("stages", "expected a non-empty list of {name, data, benchmarks}")
+    stages = []
+    for index, item in enumerate(raw["stages"]):
+        where = f"stages[{index}]"
+        item = reader.mapping(item, where, ("name", "data", "benchmarks"))
+        if "data" not in item:
+            reader.fail(where, "a stage needs its data")
+        stages.append(StageEntry(str(item.get("name", f"stage{index + 1}")), reader.data(item["data"],
+                                                                                          f"{where}.data"),
+                                 tuple(item.get("benchmarks") or ())))
+    if len({stage.name for stage in stages}) != len(stages):
+        reader.fail("stages", "two stages share a name")
+    return stages
+
+
+def read_methods(raw: dict, reader: Reader, several_stages: bool) -> list[MethodEntry]:
+    from dopd_vl.objectives import METHODS
+
+    if not isinstance(raw.get("methods"), list) or not raw["methods"]:
+        reader.fail("methods", "expected a non-empty list of method names or {label, method, overrides, data}")
+    methods = []
+    for index, item in enumerate(raw["methods"]):
+        where = f"methods[{index}]"
+        item = reader.mapping({"method": item} if isinstance(item, str) else item, where,
+                              ("label", "method", "overrides", "data"))
+        if item.get("method") not in METHODS:
+            reader.fail(f"{where}.method", f"{item.get('method')!r} is not a method; methods: {', '.join(METHODS)}")
+        if "data" in item and several_stages:
+            reader.fail(f"{where}.data", "a method's own data is not allowed with stages")
+        methods.append(MethodEntry(str(item.get("label", item["method"])), item["method"],
+                                   reader.overrides(item.get("overrides"), f"{where}.overrides"),
+                                   reader.data(item["data"], f"{where}.data") if "data" in item else None))
+    if len({m.label for m in methods}) != len(methods):
+        reader.fail("methods", "two methods share a label: give each a `label`")
+    return methods
+
+
+def read_benchmarks(raw: dict, settings: dict, reader: Reader) -> list[BenchmarkEntry]:
+    """Each benchmark with its data folder and eval settings (an entry's own, else the `eval:` section's)."""
+    from eval.benchmarks import BENCHMARKS
+
+    if not isinstance(raw.get("benchmarks"), list) or not raw["benchmarks"]:
+        reader.fail("benchmarks", "expected a non-empty list of benchmark names or {name, data_dir, limit, ...}")
+    benchmarks = []
+    for index, item in enumerate(raw["benchmarks"]):
+        where = f"benchmarks[{index}]"
+        item = reader.mapping({"name": item} if isinstance(item, str) else item, where,
+                              ("name", "data_dir", "limit", "batch_size", "max_new_tokens"))
+        merged = {**{k: v for k, v in settings.items() if k != "device"}, **item}
+        if merged.get("name") not in BENCHMARKS:
+            reader.fail(f"{where}.name", f"{merged.get('name')!r} is not a benchmark; see `dopd-vl eval --help`")
+        if "data_dir" not in merged:
+            reader.fail(where, "no data_dir (give one here or in `eval: {data_dir: ...}`)")
+        optional = {key: None if merged.get(key) is None else reader.integer(merged[key], f"{where}.{key}", 1)
+                    for key in ("limit", "max_new_tokens")}
+        benchmarks.append(BenchmarkEntry(merged["name"], reader.data(merged["data_dir"], f"{where}.data_dir",
+                                                                     several=False),
+                                         batch_size=reader.integer(merged.get("batch_size", 8), f"{where}.batch_size",
+                                                                   1), **optional))
+    if len({b.name for b in benchmarks}) != len(benchmarks):
+        reader.fail("benchmarks", "a benchmark is listed twice")
+    return benchmarks
 
 
 def apply_quick(raw: dict, changes: dict, reader: Reader) -> dict:

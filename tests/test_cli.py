@@ -16,7 +16,8 @@ def test_help_lists_only_working_commands(capsys):
     from dopd_vl.cli import build_parser
 
     commands = next(a for a in build_parser()._actions if a.dest == "command").choices
-    assert sorted(commands) == ["build-data", "check", "config", "eval", "lab", "methods", "pairs", "train"]
+    assert sorted(commands) == ["build-data", "check", "config", "eval", "experiment", "lab", "methods", "pairs",
+                                "train"]
     for command in commands:
         assert f"    {command} " in out
 
