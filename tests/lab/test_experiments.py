@@ -170,3 +170,19 @@ def test_missing_data_folder_is_named_before_any_training(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "run second-opd-seed0" in error and "nowhere does not exist" in error and "dopd-vl build-data" in error
     assert not (tmp_path / "out" / "runs").exists()
+
+
+def test_accelerate_launcher_trains_each_run_with_accelerate_launch(tmp_path, tiny_text_pair, capsys):
+    path = tmp_path / "one.yaml"
+    path.write_text(EXPERIMENT.split("stages:")[0] + "data: {synthetic: arith, size: 8, seed: 1}\nmethods: [opd]\n"
+                    "seeds: 1\nsteps: 1\nbenchmarks:\n  - {name: arith, data_dir: {synthetic: arith, split: test, "
+                    "size: 2}, max_new_tokens: 4}\n")
+    output = tmp_path / "out"
+    assert main(["experiment", "run", str(path), "--output", str(output), "--launcher", "accelerate"]) == 0
+    printed = capsys.readouterr().out
+    assert "-m accelerate.commands.launch --num_processes 1 -m dopd_vl.cli train --config" in printed
+    [run] = output.glob("runs/opd-seed0-*")
+    assert (run / "config.yaml").is_file() and (run / "train" / "final" / "model.safetensors").is_file()
+    rows = [json.loads(line) for line in (run / "train" / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == [1]
+    assert json.loads((output / "results.json").read_text())["runs"][0]["name"] == "opd-seed0"
