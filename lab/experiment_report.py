@@ -68,7 +68,7 @@ def stage_table(results: dict, pair: int, stage: int) -> list[list[str]]:
     benchmark, the average, the gap recovered (of the average)."""
     names = [b["name"] for b in results["benchmarks"]]
     teacher, student = results["pairs"][pair]["teacher"], results["pairs"][pair]["student"]
-    header = ["", *[f"{b['name']} ({b['metric']})" for b in results["benchmarks"]], "average", "gap recovered"]
+    header = ["", *[f"{b['name']} ({b['metric']})" for b in results["benchmarks"]], "average", "gap recovered (%)"]
     rows = [header,
             ["teacher", *[percent(teacher[n]) for n in names], percent(average(teacher, names)), ""],
             ["student (untrained)", *[percent(student[n]) for n in names], percent(average(student, names)), ""],

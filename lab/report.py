@@ -212,7 +212,8 @@ def write_report(results: list[TaskResults], settings: dict, output: Path) -> Pa
     run_seconds = sum(run["train_seconds"] + run["eval_seconds"] for r in results for runs in r.runs.values()
                       for run in runs)
     lines += [f"Report written on {os.cpu_count()} CPU cores, {time.strftime('%Y-%m-%d')}, by an invocation of "
-              f"{settings['seconds']} s (finished runs are reused from `$DOPD_VL_CACHE/lab`); the runs took "
+              f"{settings['seconds']} s (finished runs and evaluations are reused from `$DOPD_VL_CACHE/lab/work`); "
+              "the runs took "
               f"{run_seconds / 60:.0f} CPU-core minutes of training and evaluation, one core each. "
               f"{settings['seeds']} seed(s), {settings['steps']} optimizer steps per run"
               + (" (`--quick`)" if settings["quick"] else "") + ".", ""]
