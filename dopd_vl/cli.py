@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     from dopd_vl.models import DTYPES
     from dopd_vl.objectives import METHODS
     from dopd_vl.records import RENDERS
-    from lab.experiments import shipped_experiments
+    from lab.experiments import LAUNCHERS, shipped_experiments
     from lab.methods import TASK_PAIRS
 
     parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION, formatter_class=CommandListFormatter)
@@ -358,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "generate) without loading a model or training")
     run.add_argument("--quick", action="store_true", help="apply the file's `quick:` section (fewer steps, seeds, "
                                                           "methods or documents): a check that it all runs")
-    run.add_argument("--launcher", choices=["none", "accelerate"], default="none",
+    run.add_argument("--launcher", choices=list(LAUNCHERS), default="none",
                      help="none: each run trains in this process (default); accelerate: each run is `accelerate "
                           "launch --num_processes N -m dopd_vl.cli train` (data parallel, or ZeRO through "
                           "`accelerate config`)")

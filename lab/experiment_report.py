@@ -30,12 +30,11 @@ def collect(experiment, runs, evaluations) -> dict:
 
     scores, curves, seconds = {}, {}, {}
     for evaluation in evaluations:
-        scores.setdefault(evaluation.model, {})[evaluation.benchmark.name] = evaluation.score()
+        scores.setdefault(evaluation.model, {})[evaluation.benchmark.name] = evaluation.score
         if evaluation.run is not None:  # the run's curve: its checkpoints, then its final student
-            step = evaluation.step if evaluation.step is not None else evaluation.run.config.max_steps
             curves.setdefault(evaluation.run.name, {}).setdefault(evaluation.benchmark.name, []).append(
-                [step, evaluation.score()])
-            seconds[evaluation.run.name] = seconds.get(evaluation.run.name, 0.0) + evaluation.result()["seconds"]
+                [evaluation.at_step, evaluation.score])
+            seconds[evaluation.run.name] = seconds.get(evaluation.run.name, 0.0) + evaluation.result["seconds"]
     benchmarks = [entry.name for entry in experiment.benchmarks]
     records = []
     for run in runs:

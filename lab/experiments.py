@@ -25,6 +25,7 @@ checkpoint (`train(..., resume=True)`, bit-exact).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -175,6 +176,16 @@ class Reader:
             self.fail(where, f"unknown key(s) {unknown}; allowed: {', '.join(allowed)}")
         return value
 
+    def entries(self, raw: dict, key: str, allowed: tuple[str, ...], shorthand: str | None = None):
+        """(where, mapping) for each item of the non-empty list `raw[key]`; a bare string is {shorthand: string}."""
+        if not isinstance(raw.get(key), list) or not raw[key]:
+            self.fail(key, f"expected a non-empty list of {'names or ' if shorthand else ''}{{{', '.join(allowed)}}}")
+        for index, item in enumerate(raw[key]):
+            where = f"{key}[{index}]"
+            if shorthand and isinstance(item, str):
+                item = {shorthand: item}
+            yield where, self.mapping(item, where, allowed)
+
     def integer(self, value, where: str, minimum: int = 0) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.fail(where, f"expected an integer >= {minimum}, got {value!r}")
@@ -282,17 +293,12 @@ def read_stages(raw: dict, reader: Reader) -> list[StageEntry]:
         return [StageEntry("train", reader.data(raw["data"], "data"))]
     if "stages" not in raw:
         reader.fail("data", "the training data is missing: `data: FOLDER` or a list of `stages`")
-    if not isinstance(raw["stages"], list) or not raw["stages"]:
-        reader.fail("stages", "expected a non-empty list of {name, data, benchmarks}")
     stages = []
-    for index, item in enumerate(raw["stages"]):
-        where = f"stages[{index}]"
-        item = reader.mapping(item, where, ("name", "data", "benchmarks"))
+    for where, item in reader.entries(raw, "stages", ("name", "data", "benchmarks")):
         if "data" not in item:
             reader.fail(where, "a stage needs its data")
-        stages.append(StageEntry(str(item.get("name", f"stage{index + 1}")), reader.data(item["data"],
-                                                                                          f"{where}.data"),
-                                 tuple(item.get("benchmarks") or ())))
+        stages.append(StageEntry(str(item.get("name", f"stage{len(stages) + 1}")),
+                                 reader.data(item["data"], f"{where}.data"), tuple(item.get("benchmarks") or ())))
     if len({stage.name for stage in stages}) != len(stages):
         reader.fail("stages", "two stages share a name")
     return stages
@@ -301,13 +307,8 @@ def read_stages(raw: dict, reader: Reader) -> list[StageEntry]:
 def read_methods(raw: dict, reader: Reader, several_stages: bool) -> list[MethodEntry]:
     from dopd_vl.objectives import METHODS
 
-    if not isinstance(raw.get("methods"), list) or not raw["methods"]:
-        reader.fail("methods", "expected a non-empty list of method names or {label, method, overrides, data}")
     methods = []
-    for index, item in enumerate(raw["methods"]):
-        where = f"methods[{index}]"
-        item = reader.mapping({"method": item} if isinstance(item, str) else item, where,
-                              ("label", "method", "overrides", "data"))
+    for where, item in reader.entries(raw, "methods", ("label", "method", "overrides", "data"), "method"):
         if item.get("method") not in METHODS:
             reader.fail(f"{where}.method", f"{item.get('method')!r} is not a method; methods: {', '.join(METHODS)}")
         if "data" in item and several_stages:
@@ -324,13 +325,9 @@ def read_benchmarks(raw: dict, settings: dict, reader: Reader) -> list[Benchmark
     """Each benchmark with its data folder and eval settings (an entry's own, else the `eval:` section's)."""
     from eval.benchmarks import BENCHMARKS
 
-    if not isinstance(raw.get("benchmarks"), list) or not raw["benchmarks"]:
-        reader.fail("benchmarks", "expected a non-empty list of benchmark names or {name, data_dir, limit, ...}")
     benchmarks = []
-    for index, item in enumerate(raw["benchmarks"]):
-        where = f"benchmarks[{index}]"
-        item = reader.mapping({"name": item} if isinstance(item, str) else item, where,
-                              ("name", "data_dir", "limit", "batch_size", "max_new_tokens"))
+    for where, item in reader.entries(raw, "benchmarks", ("name", "data_dir", "limit", "batch_size",
+                                                          "max_new_tokens"), "name"):
         merged = {**{k: v for k, v in settings.items() if k != "device"}, **item}
         if merged.get("name") not in BENCHMARKS:
             reader.fail(f"{where}.name", f"{merged.get('name')!r} is not a benchmark; see `dopd-vl eval --help`")
@@ -623,7 +620,6 @@ class Evaluation:
     model: str  # teacher, student, a run's name, or RUN@STEP (a checkpoint, for the curves)
     benchmark: BenchmarkEntry
     location: str  # the weights
-    identity: str  # what the model is: a run's key (and step), or the weights' digest
     folder: Path
     run: ResolvedRun | None = None  # the run whose student it scores (trained first)
     step: int | None = None  # a checkpoint's step; None: the final student
@@ -632,12 +628,19 @@ class Evaluation:
     def done(self) -> bool:
         return (self.folder / "results.json").is_file()
 
+    @functools.cached_property
     def result(self) -> dict:
+        """The benchmark's entry of results.json (read once, when the evaluation is done)."""
         return json.loads((self.folder / "results.json").read_text())["results"][self.benchmark.name]
 
+    @property
     def score(self) -> float:
-        result = self.result()
-        return result["metrics"][result["headline"]]
+        return self.result["metrics"][self.result["headline"]]
+
+    @property
+    def at_step(self) -> int:
+        """Where the evaluation sits on its run's curve: the checkpoint's step, or the last step for final/."""
+        return self.step if self.step is not None else self.run.config.max_steps
 
 
 def checkpoint_steps(config) -> list[int]:
@@ -670,8 +673,8 @@ def plan_evaluations(experiment: Experiment, runs: list[ResolvedRun], work: Path
                     EXPERIMENT_VERSION]
         for model, folder_name, location, identity, run, step in models:
             key = digest([identity, settings])
-            evaluations.append(Evaluation(model, entry, location, identity,
-                                          work / "evals" / f"{folder_name}-{entry.name}-{key}", run, step))
+            evaluations.append(Evaluation(model, entry, location, work / "evals" / f"{folder_name}-{entry.name}-{key}",
+                                          run, step))
     return evaluations
 
 

@@ -63,9 +63,11 @@ def run_lab(tasks: list[str], method_keys: str | None = None, seeds: int | None 
     unknown = [task for task in tasks if task not in TASK_PAIRS]
     if unknown:
         raise LabError(f"unknown lab task(s) {unknown}; choose from {', '.join(TASK_PAIRS)}")
-    if (seeds is not None and seeds < 1) or (steps is not None and steps < 4):
-        raise LabError(f"--seeds must be >= 1 and --steps >= 4, got {seeds} and {steps}")
     experiments = {task: lab_experiment(task, method_keys, seeds, steps, quick) for task in tasks}
+    points = max(experiment.curve_points for experiment in experiments.values())
+    if (seeds is not None and seeds < 1) or (steps is not None and steps < points):
+        raise LabError(f"--seeds must be >= 1 and --steps >= {points} (a curve point per checkpoint), got {seeds} "
+                       f"and {steps}")
     if method_keys:
         known = {lab_method(e, t).key for t in TASK_PAIRS for e in read_experiment(lab_file(t)).methods}
         missing = [k for k in (method_key(k.strip()) for k in method_keys.split(",") if k.strip()) if k not in known]
@@ -117,11 +119,11 @@ def fill_run(task_results: TaskResults, experiment, run, evaluations) -> None:
     method's key."""
     key = lab_method(run.plan.method, task_results.task).key
     record = json.loads((run.folder / "run.json").read_text())
-    curve = sorted([e.step if e.step is not None else run.config.max_steps, e.score()] for e in evaluations)
+    curve = sorted([e.at_step, e.score] for e in evaluations)
     task_results.runs.setdefault(key, []).append({
         "spec": {"seed": run.plan.seed}, "accuracy": curve[-1][1], "curve": curve,
         "train_seconds": record["train_seconds"],
-        "eval_seconds": round(sum(e.result()["seconds"] for e in evaluations), 1)})
+        "eval_seconds": round(sum(e.result["seconds"] for e in evaluations), 1)})
     rows = (Path(run.config.output) / "metrics.jsonl").read_text().splitlines()
     task_results.metrics.setdefault(key, []).append([json.loads(row) for row in rows])
 
