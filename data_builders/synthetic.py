@@ -3,9 +3,10 @@ on location, colour and count, privileged boxes) and `arith` (multi-step arithme
 hints with no results and no final answer). The tiny pairs are trained on them (`lab/sft.py`), the privilege lab
 (`lab/privilege.py`) distils on them, tests and demos use them.
 
-Answers are checkable by a rule: shapes answers are one word or a number, arith answers an integer. Each record's
-`source.solution` is the response the tiny models are trained to write: the answer itself for shapes, the worked
-steps for arith. Two splits, disjoint by content: `train` and a held-out `test` split (no privileged input unless
+Answers are checkable by a rule: shapes answers are one word, a named location or a number, arith answers an integer.
+Each record's `source.solution` is the response the tiny models are trained to write: worked steps that end in "The
+answer is ...": for shapes, what the image shows that decides the question, then the answer; for arith, one step
+per sentence. Two splits, disjoint by content: `train` and a held-out `test` split (no privileged input unless
 asked for), for evaluation.
 """
 
@@ -23,7 +24,9 @@ from dopd_vl.errors import DopdError
 from dopd_vl.records import MANIFEST, SCHEMA_VERSION, record_from_dict
 
 SYNTHETIC_TASKS = {"shapes": "boxes", "arith": "hints"}  # task -> its own privileged input
-GENERATOR_VERSION = 6  # bump when a generator's output changes: the tiny pairs trained on it are then rebuilt
+# Per task: bump a task's version when its generator's output changes; its folders and the tiny pair trained on it
+# are then rebuilt, and the other task's stay valid.
+GENERATOR_VERSIONS = {"shapes": 7, "arith": 6}
 
 # ---------------------------------------------------------------------------------------------------------------
 # shapes
@@ -69,8 +72,15 @@ def draw_scene(objects: list[dict], path: Path) -> None:
     image.save(path, format="PNG")
 
 
-def shapes_question(objects: list[dict], rng: random.Random) -> tuple[str, str, str]:
-    """(kind, question, answer) about location, colour or count."""
+def shapes_question(objects: list[dict], rng: random.Random) -> tuple[str, str, str, str]:
+    """(kind, question, answer, worked solution) about location, colour or count.
+
+    The solution says what the image shows that decides the question (what the privileged boxes and regions tell),
+    then gives the answer:
+    location: "The red circle is in the top left. The answer is top left."
+    colour:   "The shape in the top right is a blue square. The answer is blue."
+    count:    "I see a red circle and a blue square. The answer is 1."
+    """
     kind = rng.choice(("location", "colour", "count"))
     pairs = [(o["colour"], o["shape"]) for o in objects]
     unique = [o for o in objects if pairs.count((o["colour"], o["shape"])) == 1]
@@ -78,28 +88,34 @@ def shapes_question(objects: list[dict], rng: random.Random) -> tuple[str, str, 
         kind = "colour"  # every shape has a twin: "where is the red circle?" would have two answers
     if kind == "location":
         target = rng.choice(unique)
-        return kind, (f"Where is the {target['colour']} {target['shape']}? Answer with one of: "
-                      f"{LOCATION_CHOICES}."), target["quadrant"]
-    if kind == "colour":
+        question = f"Where is the {target['colour']} {target['shape']}? Answer with one of: {LOCATION_CHOICES}."
+        seen, answer = f"The {target['colour']} {target['shape']} is in the {target['quadrant']}.", target["quadrant"]
+    elif kind == "colour":
         target = rng.choice(objects)
-        return kind, f"What colour is the shape in the {target['quadrant']}? Answer with one word.", target["colour"]
-    if rng.random() < 0.5:
-        colour = rng.choice(list(COLOURS))
-        count = sum(o["colour"] == colour for o in objects)
-        return kind, f"How many {colour} shapes are there? Answer with a number.", str(count)
-    shape = rng.choice(SHAPES)
-    count = sum(o["shape"] == shape for o in objects)
-    return kind, f"How many {shape}s are there? Answer with a number.", str(count)
+        question = f"What colour is the shape in the {target['quadrant']}? Answer with one word."
+        seen = f"The shape in the {target['quadrant']} is a {target['colour']} {target['shape']}."
+        answer = target["colour"]
+    else:
+        seen = "I see " + " and ".join(f"a {o['colour']} {o['shape']}" for o in objects) + "."
+        if rng.random() < 0.5:
+            colour = rng.choice(list(COLOURS))
+            question = f"How many {colour} shapes are there? Answer with a number."
+            answer = str(sum(o["colour"] == colour for o in objects))
+        else:
+            shape = rng.choice(SHAPES)
+            question = f"How many {shape}s are there? Answer with a number."
+            answer = str(sum(o["shape"] == shape for o in objects))
+    return kind, question, answer, f"{seen} The answer is {answer}."
 
 
-def shapes_draw(rng: random.Random) -> tuple[list[dict], str, str, str]:
+def shapes_draw(rng: random.Random) -> tuple[list[dict], str, str, str, str]:
     objects = shapes_scene(rng)
     return (objects, *shapes_question(objects, rng))
 
 
 def shapes_key(draw) -> str:
     """What makes a shapes item itself: the scene and the question (the held-out split never shares one)."""
-    objects, kind, question, answer = draw
+    objects, kind, question, answer, solution = draw
     return json.dumps([[o["colour"], o["shape"], o["quadrant"], list(o["box"])] for o in objects]) + question
 
 
@@ -107,7 +123,7 @@ def shapes_records(n: int, seed: int, privileged: str, work: Path, split: str = 
     images = work / "images"
     images.mkdir(exist_ok=True)
     for index, (position, draw) in enumerate(split_draws(n, seed, split, shapes_draw, shapes_key)):
-        objects, kind, question, answer = draw
+        objects, kind, question, answer, solution = draw
         identifier = record_id("shapes", split, seed, index)
         name = f"images/{identifier}.png"
         draw_scene(objects, work / name)
@@ -120,7 +136,7 @@ def shapes_records(n: int, seed: int, privileged: str, work: Path, split: str = 
             "id": identifier, "task": "shapes", "question": question, "images": [name],
             "answer": answer, "privileged": choose_privileged(own, privileged, answer),
             "source": {"generator": "shapes", "seed": seed, "split": split, "index": position, "kind": kind,
-                       "solution": answer, "where": f"shapes(seed={seed}):{position}"},
+                       "solution": solution, "where": f"shapes(seed={seed}):{position}"},
         })
 
 
@@ -297,7 +313,7 @@ def build_synthetic(task: str, out: Path, n: int, seed: int, privileged: str | N
         raise DopdError(f"--limit must be at least 1 for {task}, got {n}")
     out = Path(out)
     options = {"task": task, "limit": n, "seed": seed, "privileged": privileged, "render": render, "split": split,
-               "generator_version": GENERATOR_VERSION}
+               "generator_version": GENERATOR_VERSIONS[task]}
     if out.exists() and not overwrite and _same_build(out, options):
         return out
     overwrite = overwrite or _older_generator(out, options)
@@ -327,7 +343,7 @@ def _older_generator(out: Path, options: dict) -> bool:
     """A folder built with the same options by an older generator (a cache from before an upgrade): rebuilt in
     place rather than refused, as other differing options are."""
     old = _manifest_options(out)
-    if old is None or old.get("generator_version", 0) >= GENERATOR_VERSION:
+    if old is None or old.get("generator_version", 0) >= options["generator_version"]:
         return False
     settled = {"generator_version": None, "split": "train"}
     return {**settled, **old, "generator_version": None} == {**settled, **options, "generator_version": None}

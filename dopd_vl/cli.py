@@ -158,7 +158,7 @@ def cmd_eval(args) -> None:
     benchmarks = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
     results = run_eval(args.model, benchmarks, Path(args.data_dir).expanduser(), Path(args.output).expanduser(),
                        limit=args.limit, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
-                       seed=args.seed, device=args.device, location=resolve_model(args.model))
+                       seed=args.seed, device=args.device, location=resolve_model(args.model), scoring=args.scoring)
     print(format_table(results))
     print(f"results and samples in {args.output}")
 
@@ -244,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     from dopd_vl.models import DTYPES
     from dopd_vl.objectives import METHODS
     from dopd_vl.records import RENDERS
+    from eval.base import SCORINGS
     from lab.experiments import LAUNCHERS, shipped_experiments
     from lab.methods import TASK_PAIRS
 
@@ -315,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", default="outputs/eval", help="folder for results.json and the samples files")
     evaluate.add_argument("--seed", type=int, default=0, help="torch seed (generation is greedy)")
     evaluate.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    evaluate.add_argument("--scoring", choices=SCORINGS, default="official",
+                          help="official (default): each benchmark's own published scorer, verdict for verdict; "
+                               "lenient: the project's departures where a benchmark keeps one (e.g. GSM8K numbers "
+                               "compared by value); results.json records which scoring each benchmark ran")
 
     lab = commands.add_parser(
         "lab", help="the privilege lab: every method on the tiny pairs, over seeds, with a report",

@@ -25,6 +25,9 @@ class EvalError(DopdError):
     """A benchmark whose files are missing or malformed, or a model that cannot be evaluated."""
 
 
+SCORINGS = ("official", "lenient")  # official: the benchmark's own published scorer; lenient: our departures
+
+
 @dataclass
 class Doc:
     doc_id: str
@@ -44,6 +47,20 @@ class Benchmark:
     files: Callable[[Path], list[Path]] = field(default=lambda data_dir: [])  # the data files hashed in results
     aggregate: Callable[[list[Doc], list[dict[str, float]]], dict[str, float]] | None = None  # default: means
     max_new_tokens: int = 1024  # the default response budget (short-answer benchmarks need far less; --max-new-tokens)
+    # `--scoring lenient`: the project's deliberate departures from the official scorer (e.g. GSM8K numbers compared
+    # by value), for benchmarks that keep one; None where the official scorer is the only one
+    lenient: Callable[[str, Doc], tuple[str, dict[str, float]]] | None = None
+
+    def scorer(self, scoring: str) -> Callable[[str, Doc], tuple[str, dict[str, float]]]:
+        """The scoring function of a scoring mode (`official` or `lenient`); lenient falls back to official where the
+        benchmark keeps no departure."""
+        if scoring not in SCORINGS:
+            raise EvalError(f"unknown scoring {scoring!r}; choose one of {', '.join(SCORINGS)}")
+        return self.lenient if scoring == "lenient" and self.lenient is not None else self.score
+
+    def scoring_used(self, scoring: str) -> str:
+        """What results.json records for this benchmark: `lenient` only where a departure actually ran."""
+        return "lenient" if scoring == "lenient" and self.lenient is not None else "official"
 
     def summarize(self, docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:
         """Each metric's mean over the samples that report it (a benchmark may aggregate its own way)."""

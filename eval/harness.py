@@ -87,17 +87,19 @@ def document_hash(doc: Doc) -> str:
 
 def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, limit: int | None = None,
              batch_size: int = 8, max_new_tokens: int | None = None, seed: int = 0, device: str = "cpu",
-             location: str | None = None) -> dict:
+             location: str | None = None, scoring: str = "official") -> dict:
     """Generate for every document of each benchmark and score it; `max_new_tokens=None` uses each benchmark's own
     budget. Writes results.json and samples_<benchmark>.jsonl to `output`. `model` is what results.json names (a
     folder, a hub id, PAIR:role); `location`, where given, is where its weights are (the face passes the built
-    folder of a tiny pair's `tiny:student`)."""
+    folder of a tiny pair's `tiny:student`). `scoring`: `official` (the benchmarks' own published scorers) or
+    `lenient` (the project's departures where a benchmark keeps one; results.json records which ran)."""
     import torch
     from tqdm.auto import tqdm
 
     unknown = [b for b in benchmarks if b not in BENCHMARKS]
     if unknown:
         raise EvalError(f"unknown benchmark(s) {unknown}; available: {', '.join(sorted(BENCHMARKS))}")
+    scorers = {name: BENCHMARKS[name].scorer(scoring) for name in benchmarks}  # an unknown scoring fails here
     data_dir = Path(data_dir)
     docs = {name: BENCHMARKS[name].load(data_dir, limit) for name in benchmarks}  # all data found before the model
     torch.manual_seed(seed)
@@ -112,7 +114,8 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
     output.mkdir(parents=True, exist_ok=True)
     results = {"config": {"model": model, "model_location": location, "model_hash": model_digest(location),
                           "harness_version": HARNESS_VERSION, "batch_size": batch_size,
-                          "max_new_tokens": max_new_tokens or "per benchmark", "greedy": True, "seed": seed, "limit": limit},
+                          "max_new_tokens": max_new_tokens or "per benchmark", "greedy": True, "seed": seed, "limit": limit,
+                          "scoring": scoring},
                "results": {}}
     for name in benchmarks:
         benchmark = BENCHMARKS[name]
@@ -123,7 +126,7 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
         elapsed = time.perf_counter() - started
         lines, scores = [], []
         for doc, response in zip(docs[name], responses):
-            extracted, score = benchmark.score(response, doc)
+            extracted, score = scorers[name](response, doc)
             scores.append(score)
             lines.append(json.dumps({
                 "doc_id": doc.doc_id, "prompt": printable_prompt(doc.messages), "target": doc.target,
@@ -131,6 +134,7 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
         write_atomically(output / f"samples_{name}.jsonl", "".join(line + "\n" for line in lines))
         results["results"][name] = {
             "metrics": benchmark.summarize(docs[name], scores), "headline": benchmark.metrics[0],
+            "scoring": benchmark.scoring_used(scoring),
             "max_new_tokens": budget, "samples": len(scores),
             "samples_per_metric": {  # a metric of a subset (a split, a category)
                 metric: count for metric in dict.fromkeys(m for score in scores for m in score)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from eval.base import Benchmark, Doc, normalize_answer, require
+from eval.base import Benchmark, Doc, normalize_answer, require, strip_think
 
 
 def load_shapes(data_dir: Path, limit: int | None) -> list[Doc]:
@@ -18,9 +19,24 @@ def load_shapes(data_dir: Path, limit: int | None) -> list[Doc]:
             for r in records]
 
 
+_ANSWER_CUE = re.compile(r"answer\s*(?:is|:)", re.IGNORECASE)
+
+
+def shapes_answer(response: str) -> str:
+    """The answer a shapes response gives, normalised: after any thinking block, the words after the last answer cue
+    (``The answer is top left.``, ``Answer: 2``) up to the end of that sentence or line; with no cue, the first line
+    (a bare ``top left``, as a model that follows the question's "Answer with one word" writes)."""
+    text = strip_think(response)
+    cues = list(_ANSWER_CUE.finditer(text))
+    if cues:
+        text = re.split(r"[.\n]", text[cues[-1].end():].lstrip(), maxsplit=1)[0]
+    return normalize_answer(text)
+
+
 def score_shapes(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """Exact match of the normalised first line (the questions ask for one word, a number or a named location)."""
-    extracted = normalize_answer(response)
+    """Exact match of the normalised answer (:func:`shapes_answer`) with the target (one word, a number or a named
+    location)."""
+    extracted = shapes_answer(response)
     return extracted, {"exact_match": float(extracted == normalize_answer(doc.target))}
 
 
@@ -29,6 +45,6 @@ SHAPES = Benchmark(
     layout="shapes/ (a `dopd-vl build-data --task shapes` folder: manifest.json, the datasets files, images/)",
     source="generated: dopd-vl build-data --task shapes --out DATA_DIR/shapes",
     load=load_shapes, score=score_shapes, files=lambda data_dir: [data_dir / "shapes" / "manifest.json"],
-    max_new_tokens=16)
+    max_new_tokens=24)  # the worked answers are at most 18 tokens of the tiny tokenizer
 
 BENCHMARKS = [SHAPES]

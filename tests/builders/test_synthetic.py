@@ -10,6 +10,7 @@ from data_builders.build import BuildError
 from data_builders.synthetic import COLOURS, IMAGE_SIDE, build_synthetic
 from dopd_vl.errors import DopdError
 from dopd_vl.records import load_records, render_messages
+from eval.benchmarks.shapes import shapes_answer
 
 
 def quadrant_of(box):
@@ -38,6 +39,18 @@ def test_shapes_answers_follow_from_boxes_and_pixels(tmp_path):
     assert kinds == {"location", "colour", "count"}
     for record in records:
         assert record.answer == rule_answer(record), record.question
+        # the worked answer: what the boxes show that decides the question, then the answer
+        seen, answer = record.source["solution"].split(". The answer is ")
+        assert answer == f"{record.answer}." and shapes_answer(record.source["solution"]) == record.answer
+        labels = [b.label for b in record.privileged.boxes]
+        if record.source["kind"] == "count":
+            assert seen == "I see " + " and ".join(f"a {label}" for label in labels)
+        else:
+            # the object the question names: by colour and shape (location) or by its quadrant (colour)
+            label, quadrant = next((b.label, quadrant_of(b.bbox_xyxy_px)) for b in record.privileged.boxes
+                                   if f"the {b.label}?" in record.question
+                                   or f"in the {quadrant_of(b.bbox_xyxy_px)}?" in record.question)
+            assert seen in (f"The {label} is in the {quadrant}", f"The shape in the {quadrant} is a {label}"), seen
         image = Image.open(record.images[0]).convert("RGB")
         assert image.size == (IMAGE_SIDE, IMAGE_SIDE)
         assert 1 <= len(record.privileged.boxes) <= 2
@@ -146,11 +159,11 @@ def test_a_cache_built_by_an_older_generator_is_rebuilt(tmp_path):
 
     out = build_synthetic("arith", tmp_path / "arith", n=6, seed=0)
     manifest = json.loads((out / "manifest.json").read_text())
-    manifest["options"]["generator_version"] = synthetic.GENERATOR_VERSION - 1
+    manifest["options"]["generator_version"] = synthetic.GENERATOR_VERSIONS["arith"] - 1
     (out / "manifest.json").write_text(json.dumps(manifest))
     assert build_synthetic("arith", out, n=6, seed=0) == out  # rebuilt in place, not refused
     assert json.loads((out / "manifest.json").read_text())["options"]["generator_version"] == \
-        synthetic.GENERATOR_VERSION
+        synthetic.GENERATOR_VERSIONS["arith"]
 
 
 def test_privileged_ablations(tmp_path):

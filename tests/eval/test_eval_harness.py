@@ -1,6 +1,7 @@
 """`dopd-vl eval` on the synthetic shapes set: outputs, scores, and a missing benchmark's message."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -24,6 +25,13 @@ def test_shapes_scoring_rule():
     assert BENCHMARKS["shapes"].score("<think>hmm</think>\ntop left\nbecause", doc) == ("top left",
                                                                                       {"exact_match": 1.0})
     assert BENCHMARKS["shapes"].score("bottom left", doc) == ("bottom left", {"exact_match": 0.0})
+    # the worked answers the tiny pair writes: the words after the last answer cue, to the end of the sentence
+    assert BENCHMARKS["shapes"].score("The red circle is in the top left. The answer is top left.", doc) == \
+        ("top left", {"exact_match": 1.0})
+    assert BENCHMARKS["shapes"].score("The red circle is in the top left. The answer is bottom left.", doc) == \
+        ("bottom left", {"exact_match": 0.0})
+    assert BENCHMARKS["shapes"].score("Answer: top left\nThe answer is", doc) == ("", {"exact_match": 0.0})
+    assert BENCHMARKS["shapes"].score("The answer is top left, I think", doc)[1] == {"exact_match": 0.0}
     assert normalize_answer("") == ""
 
 
@@ -79,6 +87,25 @@ def test_compare_reads_real_runs(data_dir, tmp_path):
 def test_each_benchmark_has_its_own_response_budget(data_dir, tmp_path):
     results = run_eval("tiny:student", ["shapes"], data_dir, tmp_path, limit=2, batch_size=2,
                        location=resolve_model("tiny:student"))
-    assert results["results"]["shapes"]["max_new_tokens"] == BENCHMARKS["shapes"].max_new_tokens == 16
+    assert results["results"]["shapes"]["max_new_tokens"] == BENCHMARKS["shapes"].max_new_tokens == 24
     assert results["config"]["max_new_tokens"] == "per benchmark"
     assert BENCHMARKS["math500"].max_new_tokens == 4096 and BENCHMARKS["chartqa"].max_new_tokens == 64
+
+
+def test_scoring_modes_pick_the_benchmark_scorer(data_dir, tmp_path):
+    shapes = BENCHMARKS["shapes"]
+    assert shapes.scorer("official") is shapes.score and shapes.scorer("lenient") is shapes.score  # no departure kept
+    assert shapes.scoring_used("lenient") == "official"
+    with pytest.raises(EvalError, match="unknown scoring 'loose'; choose one of official, lenient"):
+        shapes.scorer("loose")
+    lenient = replace(shapes, lenient=lambda response, doc: ("x", {"exact_match": 1.0}))
+    assert lenient.scorer("lenient")("anything", None) == ("x", {"exact_match": 1.0})
+    assert lenient.scoring_used("lenient") == "lenient" and lenient.scorer("official") is shapes.score
+    results = run_eval("tiny:student", ["shapes"], data_dir, tmp_path, limit=2, batch_size=2, max_new_tokens=2,
+                       location=resolve_model("tiny:student"), scoring="lenient")
+    assert results["config"]["scoring"] == "lenient" and results["results"]["shapes"]["scoring"] == "official"
+    from dopd_vl.cli import build_parser
+
+    args = ["eval", "--model", "m", "--benchmarks", "shapes", "--data-dir", "d"]
+    assert build_parser().parse_args(args).scoring == "official"
+    assert build_parser().parse_args(args + ["--scoring", "lenient"]).scoring == "lenient"
