@@ -8,7 +8,6 @@ Pure Python (standard library only), no model judge:
   ``relaxed_correctness`` of the pix2struct / lmms-eval reference code).
 - :func:`anls`: DocVQA ANLS (Biten et al. 2019, "Scene Text Visual Question Answering", and Mathew et al. 2021,
   "DocVQA"), threshold tau = 0.5.
-- :func:`mean_relative_accuracy`: VSI-Bench MRA (Yang et al. 2024, "Thinking in Space", eq. for numerical answers).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ __all__ = [
     "anls",
     "box_iou",
     "levenshtein",
-    "mean_relative_accuracy",
     "parse_first_box",
     "refcoco_hit",
     "relaxed_accuracy",
@@ -211,40 +209,16 @@ def anls(pred: str | None, targets: str | Sequence[str], threshold: float = 0.5)
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# VSI-Bench
-
-# C = {0.50, 0.55, ..., 0.95} as exact hundredths, so 1 - C is computed without float drift.
-_MRA_TOLERANCES = tuple((100 - c) / 100.0 for c in range(50, 100, 5))  # 1 - C: 0.50, 0.45, ..., 0.05
+# Numbers (VSI-Bench's lenient scoring)
 
 _FIRST_NUMBER = re.compile(_NUMBER)
 
 
 def to_number(value) -> float | None:
+    """A number as a float, or the first number of a text after any thinking block (commas removed); None if none."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return float(value) if math.isfinite(value) else None
     match = _FIRST_NUMBER.search(strip_think(str(value)).replace(",", ""))
     return None if match is None else _finite_float(match.group(0))
-
-
-def mean_relative_accuracy(pred, target) -> float:
-    """VSI-Bench Mean Relative Accuracy for a numerical answer.
-
-    Reference definition: Yang et al. 2024, "Thinking in Space" (VSI-Bench), section 3:
-    ``MRA = 1/10 * sum_{C in {0.50, 0.55, ..., 0.95}} 1[ |pred - target| / |target| < 1 - C ]``.
-    (The released code builds its thresholds with ``linspace(0.5, 0.95, 11)`` and ``<=``; this follows the paper.)
-
-    ``pred`` may be a number or text: text uses its first number after :func:`strip_think` (commas removed); no
-    number scores 0.0. A target of 0 (relative error undefined) scores 1.0 only for a prediction of exactly 0.
-    """
-    target_value = to_number(target)
-    pred_value = to_number(pred)
-    if target_value is None:
-        raise ValueError(f"VSI-Bench numerical target is not a number: {target!r}")
-    if pred_value is None:
-        return 0.0
-    if target_value == 0.0:
-        return 1.0 if pred_value == 0.0 else 0.0
-    relative_error = abs(pred_value - target_value) / abs(target_value)
-    return sum(relative_error < tol for tol in _MRA_TOLERANCES) / len(_MRA_TOLERANCES)

@@ -11,11 +11,22 @@ ending with BFCL's " Note that the provided function is in Python 3 syntax.", go
 ``# Tools`` / ``<tools>`` section of Qwen3's chat template (after the question's own system message, if any), which
 asks for ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``. The Qwen3 report evaluates BFCL in FC format.
 
-Decoding (after `strip_think`): every ``<tool_call>...</tool_call>`` block holding a JSON object with a ``name`` and
-``arguments`` (an object, or a JSON string of one), unparsable blocks skipped as BFCL's handler skips them; with no
-such block, BFCL's prompting form ``[func(a=1), mod.func2(b="x")]`` (optionally in a code fence), parsed with
-`ast` and never evaluated: literals, lists, tuples, dicts, ``-x``, arithmetic on numbers, bare names as strings (a
-variable), calls without keywords as their source text, calls with keywords as nested calls.
+Decoding, official (the default): exactly what the leaderboard does for a locally served Qwen3 model in FC mode
+(``Qwen/Qwen3-8B-FC`` in bfcl_eval/constants/model_config.py: `QwenFCHandler`, bfcl-eval 2026.3.23), the handler our
+prompt corresponds to (its `_format_prompt` renders the same system message; BFCL's prompting-mode `QwenHandler`
+instead asks, in its own system prompt without a ``# Tools`` section, for ``[func(a=1)]``, which this prompt never
+does): the text after the last ``</think>`` (case-sensitive; all of it when there is none, an unclosed ``<think>``
+included), then every ``<tool_call>\\n...\\n</tool_call>`` block (the newlines required) parsed as JSON, unparsable
+blocks skipped; the response fails to decode when a parsed block is not an object, or an object lacks ``name`` or
+an object ``arguments`` (a JSON string of arguments fails). See `decode_qwen_fc`.
+
+Decoding, lenient (``--scoring lenient``, the project's forgiving decoder, `decode_lenient`): after `strip_think`
+(which also drops everything from an unclosed ``<think>``), every ``<tool_call>...</tool_call>`` block with or
+without newlines holding a JSON object with a ``name`` and ``arguments`` (an object, or a JSON string of one), other
+blocks skipped; with no such block, BFCL's prompting form ``[func(a=1), mod.func2(b="x")]`` (optionally in a code
+fence), parsed with `ast` and never evaluated: literals, lists, tuples, dicts, ``-x``, arithmetic on numbers, bare
+names as strings (a variable), calls without keywords as their source text, calls with keywords as nested calls. It
+scores weaker models (distilled students above all) higher than the leaderboard does.
 
 Scoring: BFCL's AST checker (bfcl_eval/eval_checker/ast_eval/ast_checker.py), Python rules:
 
@@ -173,6 +184,50 @@ def load_bfcl(data_dir: Path, limit: int | None) -> list[Doc]:
 # Decoding the response into calls: [{function name: {parameter: value}}].
 # ---------------------------------------------------------------------------------------------------------------------
 
+# Official: BFCL's QwenFCHandler (bfcl_eval/model_handler/local_inference/qwen_fc.py, bfcl-eval 2026.3.23).
+
+_QWEN_FC_TOOL_CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.DOTALL)
+
+
+def qwen_fc_result(response: str) -> str:
+    """What BFCL keeps of a Qwen completion as the model's result: the text after the last ``</think>`` (matched
+    exactly, case-sensitive) with its leading newlines removed, or the whole response when there is no ``</think>``,
+    an unclosed ``<think>`` and all (`QwenFCHandler._parse_query_response_prompting`)."""
+    if "</think>" in response:
+        return response.split("</think>")[-1].lstrip("\n")
+    return response
+
+
+def qwen_fc_blocks(result: str) -> list:
+    """The JSON value of every ``<tool_call>\\n...\\n</tool_call>`` block, the newline after the opening tag and
+    before the closing one required, shortest match first; a block that is not JSON is skipped
+    (`QwenFCHandler._extract_tool_calls`)."""
+    values = []
+    for block in _QWEN_FC_TOOL_CALL.findall(result):
+        try:
+            values.append(json.loads(block))
+        except (ValueError, RecursionError):  # BFCL skips a block on any exception
+            continue
+    return values
+
+
+def decode_qwen_fc(response: str) -> list[dict] | None:
+    """The calls BFCL decodes from a Qwen FC response, or None where its decoder fails (`QwenFCHandler.decode_ast`):
+    every block must be a JSON object with a hashable ``name`` and an object ``arguments`` (a JSON string of arguments
+    fails), else the whole response fails; no block at all decodes to no calls. Its output then always passes BFCL's
+    format check (`is_function_calling_format_output`, bfcl_eval/utils.py)."""
+    calls = []
+    for value in qwen_fc_blocks(qwen_fc_result(response)):
+        if type(value) is not dict or "name" not in value or type(value.get("arguments")) is not dict:
+            return None
+        if isinstance(value["name"], (dict, list)):  # unhashable: BFCL's dict of the call raises
+            return None
+        calls.append({value["name"]: dict(value["arguments"])})
+    return calls
+
+
+# Lenient: the project's forgiving decoder (`--scoring lenient`).
+
 _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.DOTALL)
 _FENCED = re.compile(r"```(?:python|py)?\s*(.*?)```", re.DOTALL)
 _ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -187,7 +242,7 @@ def _tool_calls(text: str) -> list[dict]:
             arguments = call["arguments"]
             if isinstance(arguments, str):
                 arguments = json.loads(arguments)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             continue
         if isinstance(call.get("name"), str) and isinstance(arguments, dict):
             calls.append({call["name"]: arguments})
@@ -258,8 +313,9 @@ def _python_calls(text: str) -> list[dict] | None:
         return None
 
 
-def decode_calls(response: str) -> list[dict] | None:
-    """The calls in a response: <tool_call> blocks, else the python-call form; None when neither is there."""
+def decode_lenient(response: str) -> list[dict] | None:
+    """The calls in a response, forgivingly: after `strip_think`, <tool_call> blocks with or without newlines
+    (``arguments`` may be a JSON string), else the python-call form; None when neither is there."""
     text = strip_think(response)
     if "<tool_call>" in text:
         return _tool_calls(text)
@@ -405,14 +461,23 @@ def check(calls: list[dict], document: dict) -> str | None:
     return None
 
 
-def score_bfcl(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    calls = decode_calls(response)
+def _scored(calls: list[dict] | None, doc: Doc) -> tuple[str, dict[str, float]]:
     correct = calls is not None and check(calls, doc.document) is None
     try:
         extracted = json.dumps(calls) if calls is not None else ""
-    except TypeError:  # a dict with tuple keys, say: still shown
+    except (TypeError, ValueError):  # a dict with tuple keys, say: still shown
         extracted = repr(calls)
     return extracted, {"accuracy": float(correct), doc.document["category"]: float(correct)}
+
+
+def score_bfcl(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Official: BFCL's Qwen FC decoding (`decode_qwen_fc`), then its AST checker."""
+    return _scored(decode_qwen_fc(response), doc)
+
+
+def score_bfcl_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Lenient: the project's forgiving decoding (`decode_lenient`), then the same AST checker."""
+    return _scored(decode_lenient(response), doc)
 
 
 def summarize_bfcl(docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:
@@ -435,7 +500,7 @@ def summarize_bfcl(docs: list[Doc], scores: list[dict[str, float]]) -> dict[str,
 
 BFCL = Benchmark(
     "bfcl", ("accuracy", "non_live", "live", *CATEGORIES), layout=LAYOUT, source=SOURCE,
-    load=load_bfcl, score=score_bfcl,
+    load=load_bfcl, score=score_bfcl, lenient=score_bfcl_lenient,
     files=lambda data_dir: [p for c in CATEGORIES for p in (question_file(data_dir, c), answer_file(data_dir, c))],
     aggregate=summarize_bfcl, max_new_tokens=512)
 

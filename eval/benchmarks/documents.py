@@ -17,19 +17,31 @@ them; the images stay encoded in the Parquet cells (`eval.base.image_part`) unti
 Prompt, as lmms-eval's default for both and as Qwen-VL models are usually evaluated: the image, then
 `<question>\\nAnswer the question using a single word or phrase.`
 
-Answer extraction (:func:`short_answer`), one rule for both: after removing thinking, the first non-empty line,
-without Markdown bold, a leading `Answer:` and surrounding quotes, and without one final period (`Yes.` -> `Yes`;
-`3.5` and `.5` are kept). The reference scripts compare the raw response, which these short prompts make a single
-line; the rule only takes the chatter off longer ones.
+Scoring (`--scoring official`, the default) is the benchmark's own published scorer applied to the response as the
+model wrote it, after the harness's one pre-step (:func:`prepared`: the thinking removed, surrounding whitespace
+stripped, as lmms-eval 0.7.3's evaluator does to every response with its default `--reasoning_tags`,
+`lmms_eval/api/reasoning.py`):
 
-Metrics:
-- `chartqa`: `relaxed_accuracy` (:func:`eval.metrics.relaxed_accuracy`: within 5% of a numeric answer, a trailing
-  `%` dividing by 100, else a case-insensitive exact match), reported over all questions and per split as `human`
-  and `augmented` (each sample reports its own split's metric, so the mean is per split), as lmms-eval reports
-  `relaxed_overall`, `relaxed_human_split` and `relaxed_augmented_split`. With both splits whole the overall mean
-  is also the mean of the two splits (1,250 each), the ChartQA paper's average.
-- `docvqa`: `anls` (:func:`eval.metrics.anls`: per question the best 1 - normalized Levenshtein distance over the
-  references, 0 at NL >= 0.5, averaged over questions), the DocVQA challenge metric.
+- `chartqa`: `relaxed_accuracy` (:func:`relaxed_correctness`), ChartQA's relaxed accuracy (Masry et al. 2022,
+  section 5.1, "within 5% of the gold answer ... for non-numeric answers ... an exact match") as published in
+  google-research/pix2struct `pix2struct/metrics.py` (commit 945f27e), the function lmms-eval 0.7.3 copies
+  (`tasks/chartqa/utils.py`, via Qwen-VL): Python `float` of both strings, a trailing `%` divides by 100, a
+  non-zero numeric target is matched within 5% relative change, anything else by case-insensitive string equality.
+  Reported over all questions and per split as `human` and `augmented` (each sample reports its own split's metric,
+  so the mean is per split), as lmms-eval reports `relaxed_overall`, `relaxed_human_split` and
+  `relaxed_augmented_split`. With both splits whole the overall mean is also the mean of the two splits (1,250
+  each), the ChartQA paper's average. lmms-eval 0.7.3 scores the same string with the same function: no departure.
+- `docvqa`: `anls` (:func:`anls_rrc`), the RRC DocVQA/InfographicVQA evaluation script (`evaluate_method` of the
+  script docvqa.org distributes, as vendored in QwenLM/Qwen-VL `eval_mm/infographicsvqa_eval.py`, commit
+  aa00ed0): per reference, the Levenshtein distance of the lowercased, stripped, whitespace-collapsed strings over
+  the larger *raw* length; the question scores 1 - the smallest such NL, and 0 below 0.5 (NL = 0.5 exactly keeps
+  0.5). lmms-eval 0.7.3's `anls` (`api/metrics.py`) is the same code: no departure.
+
+`--scoring lenient` (the project's departures, kept for comparison with earlier numbers): the same metric of the
+short answer (:func:`short_answer`: after removing thinking, the first non-empty line, without Markdown bold, a
+leading `Answer:` and surrounding quotes, and without one final period; `Yes.` -> `Yes`, `3.5` and `.5` are kept)
+instead of the whole response. The official scorers give "Answer: 42", "**42**" or "42\nbecause ..." no credit
+(ChartQA) or partial credit (DocVQA); the short prompts make such answers rare.
 """
 
 from __future__ import annotations
@@ -39,18 +51,63 @@ import re
 from pathlib import Path
 
 from eval.base import Benchmark, Doc, EvalError, image_part, missing_message, parquet_rows, record_error
-from eval.metrics import anls, relaxed_accuracy, strip_think
+from eval.metrics import levenshtein, strip_think
 
 POST_PROMPT = "\nAnswer the question using a single word or phrase."
 
 _ANSWER_CUE = re.compile(r"^(?:the\s+)?(?:final\s+)?answer\s*(?:is\s*)?[:：]\s*", re.IGNORECASE)
 
 
+def prepared(response: str | None) -> str:
+    """The response the official scorers read: thinking removed (:func:`eval.metrics.strip_think`) and surrounding
+    whitespace stripped, the pre-step lmms-eval 0.7.3's evaluator applies before `process_results`
+    (`lmms_eval/api/reasoning.py`, `strip_reasoning_tags`, which ends in `.strip()`)."""
+    return strip_think(response).strip()
+
+
 def short_answer(response: str) -> str:
-    """The answer of a single-word-or-phrase response (see the module docstring)."""
+    """The answer of a single-word-or-phrase response, the lenient scorers' extraction (see the module docstring)."""
     line = next((line.strip() for line in strip_think(response).splitlines() if line.strip()), "")
     line = _ANSWER_CUE.sub("", line.replace("**", "")).strip().strip("\"'`").strip()
     return line[:-1].rstrip() if len(line) > 1 and line.endswith(".") and not line.endswith("..") else line
+
+
+def chartqa_float(text: str) -> float | None:
+    """ChartQA's `_to_float` (pix2struct `pix2struct/metrics.py`, commit 945f27e; lmms-eval 0.7.3
+    `tasks/chartqa/utils.py`): Python `float(text)`, or for a text ending in `%` the float of the text without its
+    trailing `%` signs divided by 100; None where `float` raises. `inf` and `nan` parse, as in the reference."""
+    try:
+        return float(text.rstrip("%")) / 100.0 if text.endswith("%") else float(text)
+    except ValueError:
+        return None
+
+
+def relaxed_correctness(prediction: str, target: str, max_relative_change: float = 0.05) -> bool:
+    """ChartQA relaxed correctness (pix2struct `pix2struct/metrics.py` `relaxed_correctness`, commit 945f27e; the same
+    rule in lmms-eval 0.7.3 `tasks/chartqa/utils.py`): when the prediction parses as a number and the target as a
+    non-zero number, `|prediction - target| / |target| <= max_relative_change`; otherwise case-insensitive string
+    equality (`str.lower`). Neither string is stripped here: the caller passes what the reference compares."""
+    prediction_value, target_value = chartqa_float(prediction), chartqa_float(target)
+    if prediction_value is not None and target_value:
+        return abs(prediction_value - target_value) / abs(target_value) <= max_relative_change
+    return prediction.lower() == target.lower()
+
+
+def anls_rrc(prediction: str, answers: list[str], threshold: float = 0.5) -> float:
+    """ANLS of one question as the RRC DocVQA/InfographicVQA script scores it (`evaluate_method` in the script
+    docvqa.org distributes, vendored as QwenLM/Qwen-VL `eval_mm/infographicsvqa_eval.py`, commit aa00ed0; the same
+    code in lmms-eval 0.7.3 `api/metrics.py` `anls`): for each reference, the Levenshtein distance between the
+    lowercased, stripped, whitespace-collapsed (`" ".join(s.split())`) strings, divided by the larger *raw* length
+    (`len(s.upper())` of the unprocessed strings; 0 when both are empty); the question scores 1 minus the smallest
+    of these, set to 0 when below `threshold` (exactly 0.5 is kept)."""
+    det = " ".join(prediction.strip().lower().split())
+    values = []
+    for answer in answers:
+        gt = " ".join(answer.strip().lower().split())
+        length = max(len(answer.upper()), len(prediction.upper()))
+        values.append(0.0 if length == 0 else float(levenshtein(gt, det)) / float(length))
+    result = 1 - min(values)
+    return 0.0 if result < threshold else result
 
 
 def shards(benchmark: Benchmark, data_dir: Path, pattern: str) -> list[Path]:
@@ -116,11 +173,20 @@ def load_chartqa(data_dir: Path, limit: int | None) -> list[Doc]:
     return docs
 
 
+def chartqa_scores(answer: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    value = 1.0 if relaxed_correctness(answer, doc.document["answer"]) else 0.0
+    return answer, {"relaxed_accuracy": value, CHARTQA_SPLITS[doc.document["type"]]: value}
+
+
 def score_chartqa(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """Relaxed accuracy of the short answer, under `relaxed_accuracy` and under the sample's split name."""
-    extracted = short_answer(response)
-    value = relaxed_accuracy(extracted, doc.document["answer"])
-    return extracted, {"relaxed_accuracy": value, CHARTQA_SPLITS[doc.document["type"]]: value}
+    """Official: relaxed accuracy of the whole (prepared) response, under `relaxed_accuracy` and under the sample's
+    split name (pix2struct `relaxed_correctness`; see the module docstring)."""
+    return chartqa_scores(prepared(response), doc)
+
+
+def score_chartqa_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Lenient: relaxed accuracy of the short answer (`Answer: 42`, `**42**`, `42.` and a first line all count)."""
+    return chartqa_scores(short_answer(response), doc)
 
 
 CHARTQA = Benchmark(
@@ -129,7 +195,7 @@ CHARTQA = Benchmark(
            "download --repo-type dataset lmms-lab/ChartQA --local-dir DATA_DIR/chartqa`; columns type, question, "
            "answer, image)",
     source="https://huggingface.co/datasets/lmms-lab/ChartQA",
-    load=load_chartqa, score=score_chartqa,
+    load=load_chartqa, score=score_chartqa, lenient=score_chartqa_lenient,
     files=lambda data_dir: sorted(Path(data_dir).glob("chartqa/data/test-*.parquet")), max_new_tokens=64)
 
 
@@ -164,9 +230,15 @@ def load_docvqa(data_dir: Path, limit: int | None) -> list[Doc]:
 
 
 def score_docvqa(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """ANLS of the short answer against the question's references."""
-    extracted = short_answer(response)
-    return extracted, {"anls": anls(extracted, doc.document["answers"])}
+    """Official: ANLS of the whole (prepared) response against the question's references (the RRC script)."""
+    answer = prepared(response)
+    return answer, {"anls": anls_rrc(answer, doc.document["answers"])}
+
+
+def score_docvqa_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Lenient: the RRC script's ANLS of the short answer."""
+    answer = short_answer(response)
+    return answer, {"anls": anls_rrc(answer, doc.document["answers"])}
 
 
 DOCVQA = Benchmark(
@@ -175,7 +247,7 @@ DOCVQA = Benchmark(
            "`huggingface-cli download --repo-type dataset lmms-lab/DocVQA --include 'DocVQA/validation-*' "
            "--local-dir DATA_DIR/docvqa`; columns questionId, question, image, answers, ...)",
     source="https://huggingface.co/datasets/lmms-lab/DocVQA",
-    load=load_docvqa, score=score_docvqa,
+    load=load_docvqa, score=score_docvqa, lenient=score_docvqa_lenient,
     files=lambda data_dir: sorted(Path(data_dir).glob("docvqa/DocVQA/validation-*.parquet")), max_new_tokens=64)
 
 BENCHMARKS = [CHARTQA, DOCVQA]

@@ -22,9 +22,27 @@ request Qwen3-VL answers with `{"bbox_2d": [x1, y1, x2, y2], "label": ...}` on i
 `document` holds the target box (`bbox_xywh`, COCO pixels as the annotation gives it, clipped to the image by the
 reader: a box overhanging by more than 1 px is a malformed record) and the image size read from the file.
 
-Metric `acc@0.5` (:func:`eval.metrics.refcoco_hit`): 1 when the IoU of the response's first box (0-1000 scale,
-mapped to pixels and clipped to the image) with the target box is at least 0.5, the standard referring-expression
-comprehension accuracy (Mao et al. 2016; Yu et al. 2016) as scored in the Qwen-VL grounding evaluation.
+Metric `acc@0.5`, the standard referring-expression comprehension accuracy (Mao et al. 2016; Yu et al. 2016): 1
+when the IoU of the predicted box with the target box is at least 0.5, one predicted box per expression.
+
+`--scoring official` (the default, :func:`official_hit`): the response's first box
+(:func:`eval.metrics.parse_first_box`: Qwen3-VL's `{"bbox_2d": [...]}` JSON, a bare `[x1, y1, x2, y2]`,
+Qwen2-VL's `(x1,y1),(x2,y2)`, after any thinking block), read on Qwen3-VL's 0-1000 relative scale and mapped to pixels as `x / 1000 * width`, its IoU with the
+target (`[x, y, x + w, y + h]`; continuous COCO coordinates, a box with x2 < x1 or y2 < y1 has no area) at least
+0.5. That is the protocol of the Qwen-VL grounding evaluation (QwenLM/Qwen-VL `eval_mm/evaluate_grounding.py`,
+commit aa00ed0: the first box of the response, scaled from the model's relative grid, `iou >= 0.5`) on Qwen3-VL's
+grid, and the IoU and the scaling are lmms-eval 0.7.3's own (`tasks/refcoco_grounding/utils.py`,
+`_compute_iou`, `_scale_pred_to_pixel`).
+
+lmms-eval 0.7.3's `refcoco_grounding` departs: it parses every box of the response and every box in both scales
+(0-1000 and pixels) and keeps the one with the best IoU against the target (`_pick_best_box`), so a response that
+lists several boxes, or gives pixel coordinates, scores if any reading hits; it does not read Qwen2-VL's pair form.
+The project follows the benchmark's protocol (one box, the model's scale). Its older `refcoco` task family
+(`utils_rec.py`) reads the first `[...]` list on a 0-1 scale, for a different prompt.
+
+`--scoring lenient` (:func:`eval.metrics.refcoco_hit`, the project's rule before issue 19): the same first box with
+its corners sorted when given in the wrong order and clipped to the image before the IoU, which turns some misses
+(swapped corners, a box overhanging the image) into hits.
 """
 
 from __future__ import annotations
@@ -33,7 +51,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from eval.base import Benchmark, Doc, EvalError, record_error, require
-from eval.metrics import parse_first_box, refcoco_hit
+from eval.metrics import box_iou, parse_first_box, refcoco_hit
 
 REFER_SOURCE = "https://github.com/lichengunc/refer ({zip}, unpacked into DATA_DIR) with the COCO train2014 " \
                "images (http://images.cocodataset.org/zips/train2014.zip, unpacked into " \
@@ -71,11 +89,35 @@ def load_refer(benchmark: Benchmark, dataset: str, refs_name: str, split: str, d
     return docs
 
 
-def score_grounding(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """Acc@0.5 of the first box in the response (see the module docstring); the extracted answer is that box."""
+def official_hit(response: str | None, bbox_xywh, image_size) -> float:
+    """Acc@0.5 of the first box (see the module docstring): `parse_first_box` on the 0-1000 scale, each coordinate
+    mapped as `v / 1000.0 * size` (lmms-eval 0.7.3 `tasks/refcoco_grounding/utils.py` `_scale_pred_to_pixel`), no
+    sorting or clipping; the IoU of `eval.metrics.box_iou` (the same arithmetic as lmms-eval's `_compute_iou`) at
+    least 0.5 (Qwen-VL `eval_mm/evaluate_grounding.py`). No box scores 0."""
     box = parse_first_box(response)
-    extracted = "" if box is None else "[" + ", ".join(f"{v:g}" for v in box) + "]"
-    return extracted, {"acc@0.5": refcoco_hit(response, doc.document["bbox_xywh"], doc.document["image_size"])}
+    if box is None:
+        return 0.0
+    width, height = image_size
+    pixels = [box[0] / 1000.0 * width, box[1] / 1000.0 * height, box[2] / 1000.0 * width, box[3] / 1000.0 * height]
+    x, y, w, h = (float(v) for v in bbox_xywh)
+    return 1.0 if box_iou(pixels, [x, y, x + w, y + h]) >= 0.5 else 0.0
+
+
+def first_box_text(response: str) -> str:
+    box = parse_first_box(response)
+    return "" if box is None else "[" + ", ".join(f"{v:g}" for v in box) + "]"
+
+
+def score_grounding(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Official: Acc@0.5 of the first box in the response; the extracted answer is that box."""
+    return first_box_text(response), {"acc@0.5": official_hit(response, doc.document["bbox_xywh"],
+                                                                doc.document["image_size"])}
+
+
+def score_grounding_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Lenient: Acc@0.5 of the first box with its corners sorted and clipped to the image (`refcoco_hit`)."""
+    return first_box_text(response), {"acc@0.5": refcoco_hit(response, doc.document["bbox_xywh"],
+                                                               doc.document["image_size"])}
 
 
 def refer_benchmark(name: str, dataset: str, refs_name: str, split: str, archive: str) -> Benchmark:
@@ -86,7 +128,7 @@ def refer_benchmark(name: str, dataset: str, refs_name: str, split: str, archive
         name, ("acc@0.5",),
         layout=f"{dataset}/{refs_name} and {dataset}/instances.json (the refer release, split '{split}' of the "
                f"refs) and {IMAGE_DIR}/COCO_train2014_*.jpg",
-        source=REFER_SOURCE.format(zip=archive), load=load, score=score_grounding,
+        source=REFER_SOURCE.format(zip=archive), load=load, score=score_grounding, lenient=score_grounding_lenient,
         files=lambda data_dir: [Path(data_dir) / dataset / refs_name, Path(data_dir) / dataset / "instances.json"],
         max_new_tokens=128)
     return benchmark

@@ -19,21 +19,36 @@ directly."; for a numerical question "Please answer the question using a single 
 sampled uniformly to `VIDEO_FRAMES` frames (32, as lmms-eval evaluates VSI-Bench: the part's `nframes`), read by
 qwen-vl-utils' `fetch_video` (see `dopd_vl.rollout.conversation_videos`).
 
-Scoring, per question type:
+Scoring (`--scoring official`, the default) is thinking-in-space's own code (vision-x-nyu/thinking-in-space
+`lmms_eval/tasks/vsibench/utils.py`, commit 51e089c), applied to the response after the harness's pre-step (thinking
+removed, surrounding whitespace stripped, as lmms-eval 0.7.3's evaluator does with its default `--reasoning_tags`):
 
 - multiple choice (`object_rel_direction_easy/medium/hard`, `object_rel_distance`, `route_planning`,
-  `obj_appearance_order`): `accuracy`, 1 when `eval.extract.extract_choice` (the harness's one rule) finds the
-  ground-truth letter. The reference compares the response's first word, stripped of a trailing period, with the
-  letter; the shared rule accepts that and more ("The answer is B", the option's text), never a guess.
+  `obj_appearance_order`): `accuracy`, 1 when the response's first space-separated word, without trailing periods
+  (:func:`first_word`, the reference's `fuzzy_matching`), equals the ground-truth letter ignoring case.
 - numerical (`object_counting`, `object_abs_distance`, `object_size_estimation`, `room_size_estimation`): `mra`,
-  the paper's Mean Relative Accuracy (`eval.metrics.mean_relative_accuracy`) of the first number in the response
-  after any thinking block (the reference reads the first word as a number; no number scores 0).
+  the Mean Relative Accuracy (:func:`mean_relative_accuracy`) of Python `float` of that first word; a word that is
+  not a number scores 0 (the reference's `to_float` and its `TypeError` fallback). The reference's thresholds are
+  `np.linspace(0.5, 0.95, 10)` and it counts `relative error <= 1 - threshold` (the paper's text writes `<`; the
+  project used `<` until issue 19, which cost 0.1 on every answer exactly at a threshold, such as an off-by-one
+  count of 2, 4, 8 or 10).
 
-Aggregate (the reference's `vsibench_aggregate_results`): the mean metric of each question type, the three relative
-direction types then merged into one `object_rel_direction_accuracy` (the mean of their three means), so the eight
-tasks of the paper remain; `overall`, the headline, is the mean over those tasks (a macro average, the paper's "Avg.").
-Also reported: `accuracy` over all multiple-choice questions and `mra` over all numerical ones (micro averages).
-With `--limit`, tasks without questions are left out of the averages.
+lmms-eval 0.7.3 (`tasks/vsibench/utils.py`) departs on numerical answers: it reads the first number anywhere in the
+response, English number words included (`extract_number`), where the reference takes `float` of the first word;
+"3 chairs", "about 2.5 meters", "three" or "2m" score there and 0 here. Multiple choice, thresholds and aggregation
+are the reference's.
+
+`--scoring lenient` (the project's departures): multiple choice by `eval.extract.extract_choice` (the harness's one
+rule: "The answer is B", "(B)", the option's text, never a guess); numerical by the first number in the response
+after any thinking block, thousands separators removed (`eval.metrics.to_number`), with the reference's MRA.
+
+Aggregate (the reference's `vsibench_aggregate_results`, reproduced to the last bit: each question type's mean as
+pandas takes it (:func:`numpy_sum`), the three relative direction types merged into one `object_rel_direction_accuracy`
+(the mean of their three means), `overall`, the headline, the mean over the resulting tasks in the reference's order
+(question types sorted, the merged task last): the paper's "Avg.", a macro average over its eight tasks.
+Also reported: `accuracy` over all multiple-choice questions and `mra` over all numerical ones (micro averages) and
+each task's mean. With `--limit`, tasks without questions are left out of the averages and the merged task is the
+mean of the direction types present (the reference needs all three).
 """
 
 from __future__ import annotations
@@ -44,7 +59,7 @@ from pathlib import Path
 
 from eval.base import Benchmark, Doc, EvalError, jsonl_records, missing_message, parquet_rows, record_error
 from eval.extract import extract_choice
-from eval.metrics import mean_relative_accuracy, to_number
+from eval.metrics import strip_think, to_number
 
 MULTIPLE_CHOICE_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
                          "object_rel_distance", "route_planning", "obj_appearance_order")
@@ -146,32 +161,120 @@ def load_vsibench(data_dir: Path, limit: int | None) -> list[Doc]:
     return docs
 
 
+def first_word(response: str) -> str:
+    """thinking-in-space's `fuzzy_matching` (`lmms_eval/tasks/vsibench/utils.py`, commit 51e089c; the same in
+    lmms-eval 0.7.3): the text before the first space, trailing periods removed, then stripped."""
+    return response.split(" ")[0].rstrip(".").strip()
+
+
+def python_float(text) -> float | None:
+    """thinking-in-space's `to_float`: Python `float`, None where it raises."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def mra_thresholds() -> tuple[float, ...]:
+    """`1 - np.linspace(0.5, 0.95, 10)` bit for bit, without numpy (thinking-in-space `mean_relative_accuracy` with
+    start .5, end .95, interval .05: `int((.95 - .5) / .05 + 2)` is 10 points): numpy's linspace takes
+    `i * ((stop - start) / (num - 1)) + start` and sets the last point to `stop`."""
+    start, stop, num = 0.5, 0.95, int((0.95 - 0.5) / 0.05 + 2)
+    step = (stop - start) / (num - 1)
+    points = [float(i) * step + start for i in range(num - 1)] + [stop]
+    return tuple(1 - point for point in points)
+
+
+MRA_THRESHOLDS = mra_thresholds()
+
+
+def mean_relative_accuracy(prediction: float | None, target: float) -> float:
+    """VSI-Bench Mean Relative Accuracy of one numerical answer, as thinking-in-space computes it
+    (`mean_relative_accuracy` and `abs_dist_norm`, `lmms_eval/tasks/vsibench/utils.py`, commit 51e089c): the share
+    of the ten thresholds `t` (:data:`MRA_THRESHOLDS`) with `|prediction - target| / target <= t`. No prediction
+    (None) scores 0, as the reference's `TypeError` fallback does. A target of 0, where the reference divides by zero
+    and stops, scores 1 for a prediction of exactly 0 and 0 otherwise (VSI-Bench's targets are positive)."""
+    if prediction is None:
+        return 0.0
+    if target == 0:
+        return 1.0 if prediction == 0 else 0.0
+    relative_error = abs(prediction - target) / target
+    return sum(relative_error <= threshold for threshold in MRA_THRESHOLDS) / len(MRA_THRESHOLDS)
+
+
+def vsibench_scores(choice: str | None, number: float | None, doc: Doc) -> tuple[str, dict[str, float]]:
+    if doc.document["options"] is None:
+        return ("" if number is None else f"{number:g}"), {"mra": mean_relative_accuracy(number, float(doc.target))}
+    return choice or "", {"accuracy": 1.0 if (choice or "").lower() == doc.target.lower() else 0.0}
+
+
 def score_vsibench(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """`accuracy` (multiple choice, `extract_choice`) or `mra` (numerical, first number); see the module docstring."""
-    document = doc.document
-    if document["options"] is None:
-        number = to_number(response)
-        return ("" if number is None else f"{number:g}"), {"mra": mean_relative_accuracy(response, doc.target)}
-    choice = extract_choice(response, lettered_options(document["options"]))
-    return choice or "", {"accuracy": float(choice == doc.target)}
+    """Official: `accuracy` (first word against the letter) or `mra` (`float` of the first word), as
+    thinking-in-space's `vsibench_process_results`; see the module docstring."""
+    word = first_word(strip_think(response).strip())
+    if doc.document["options"] is None:
+        return vsibench_scores(None, python_float(word), doc)
+    return vsibench_scores(word, None, doc)
+
+
+def score_vsibench_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """Lenient: `accuracy` by `extract_choice`, `mra` of the first number anywhere in the response."""
+    if doc.document["options"] is None:
+        return vsibench_scores(None, to_number(response), doc)
+    return vsibench_scores(extract_choice(response, lettered_options(doc.document["options"])), None, doc)
+
+
+def numpy_sum(values: list[float]) -> float:
+    """The float64 sum numpy's `add.reduce` (pairwise summation) returns for a contiguous array, which pandas'
+    `Series.mean` divides by the count: under 8 values a plain running sum; up to 128, eight running sums combined as
+    `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))` and then the remainder; above, the halves (cut at a multiple
+    of 8) summed the same way and added."""
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for value in values:
+            total += value
+        return total
+    if n <= 128:
+        r = list(values[:8])
+        for i in range(8, n - n % 8, 8):
+            for j in range(8):
+                r[j] += values[i + j]
+        total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for value in values[n - n % 8:]:
+            total += value
+        return total
+    half = n // 2
+    half -= half % 8
+    return numpy_sum(values[:half]) + numpy_sum(values[half:])
+
+
+def running_mean(values: list[float]) -> float:
+    """`sum(values) / len(values)` added left to right, as Python's `sum` adds numpy floats."""
+    total = 0
+    for value in values:
+        total = total + value
+    return total / len(values)
 
 
 def aggregate_vsibench(docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:
     """`overall` (the mean over the paper's tasks), `accuracy` and `mra` over all questions of their kind, then each
-    task's mean; see the module docstring."""
+    task's mean, as thinking-in-space's `vsibench_aggregate_results` computes them; see the module docstring."""
     by_type, by_metric = defaultdict(list), defaultdict(list)
     for doc, score in zip(docs, scores):
         (metric, value), = score.items()
         by_type[doc.document["question_type"], metric].append(value)
         by_metric[metric].append(value)
-    by_task = defaultdict(list)  # in the reference's order; the relative direction types share one task
-    for question_type in MULTIPLE_CHOICE_TYPES + NUMERICAL_TYPES:
-        for metric in ("accuracy", "mra"):
-            if values := by_type.get((question_type, metric)):
-                task = MERGED_TASKS.get(question_type, question_type)
-                by_task[f"{task}_{metric}"].append(sum(values) / len(values))
-    tasks = {name: sum(means) / len(means) for name, means in by_task.items()}
-    summary = {"overall": sum(tasks.values()) / len(tasks)} if tasks else {}
+    tasks, directions = {}, []  # in the reference's order: question types sorted (pandas groupby), merged task last
+    for question_type, metric in sorted(by_type):
+        mean = numpy_sum(by_type[question_type, metric]) / len(by_type[question_type, metric])
+        if question_type in MERGED_TASKS:
+            directions.append(mean)
+        else:
+            tasks[f"{question_type}_{metric}"] = mean
+    if directions:
+        tasks["object_rel_direction_accuracy"] = running_mean(directions)
+    summary = {"overall": running_mean(list(tasks.values()))} if tasks else {}
     summary.update({metric: sum(values) / len(values) for metric, values in sorted(by_metric.items())})
     return {**summary, **tasks}
 
@@ -189,6 +292,7 @@ VSIBENCH = Benchmark(
            "scannetpp.zip in vsibench/)",
     source="https://huggingface.co/datasets/nyu-visionx/VSI-Bench (huggingface-cli download --repo-type dataset "
            "nyu-visionx/VSI-Bench --local-dir DATA_DIR/vsibench)",
-    load=load_vsibench, score=score_vsibench, files=vsibench_files, aggregate=aggregate_vsibench, max_new_tokens=64)
+    load=load_vsibench, score=score_vsibench, lenient=score_vsibench_lenient, files=vsibench_files,
+    aggregate=aggregate_vsibench, max_new_tokens=64)
 
 BENCHMARKS = [VSIBENCH]

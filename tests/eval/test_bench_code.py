@@ -13,7 +13,7 @@ from fixtures.code import BFCL_RECORDS, LCB_PROBLEMS, encode_private, write_bfcl
 
 from eval.base import Doc, EvalError
 from eval.benchmarks import BENCHMARKS
-from eval.benchmarks.bfcl import decode_calls, standardize
+from eval.benchmarks.bfcl import decode_lenient, decode_qwen_fc, standardize
 from eval.benchmarks.code import decode_private_tests, extract_code, outputs_match
 
 LCB, LCB_QWEN3, BFCL = BENCHMARKS["livecodebench"], BENCHMARKS["livecodebench_qwen3"], BENCHMARKS["bfcl"]
@@ -280,19 +280,19 @@ def tool_calls(*calls) -> str:
     return "".join(f'<tool_call>\n{json.dumps({"name": n, "arguments": a})}\n</tool_call>\n' for n, a in calls)
 
 
-def test_decode_calls_reads_both_forms_and_never_evaluates(tmp_path):
-    assert decode_calls('<think><tool_call>\n{"name": "f", "arguments": {}}\n</tool_call></think>\n[g(a=1)]') == [
+def test_lenient_decoding_reads_both_forms_and_never_evaluates(tmp_path):
+    assert decode_lenient('<think><tool_call>\n{"name": "f", "arguments": {}}\n</tool_call></think>\n[g(a=1)]') == [
         {"g": {"a": 1}}]
-    assert decode_calls('<tool_call>\n{"name": "f", "arguments": "{\\"x\\": 2}"}\n</tool_call>') == [{"f": {"x": 2}}]
-    assert decode_calls("<tool_call>\nnot json\n</tool_call>") == []
-    assert decode_calls("```python\n[mod.sub.f(a=-3, b=[1, 'x'], c={'k': (1, 2)}, d=2 ** 10, e=x, g=h(1))]\n```") \
+    assert decode_lenient('<tool_call>\n{"name": "f", "arguments": "{\\"x\\": 2}"}\n</tool_call>') == [{"f": {"x": 2}}]
+    assert decode_lenient("<tool_call>\nnot json\n</tool_call>") == []
+    assert decode_lenient("```python\n[mod.sub.f(a=-3, b=[1, 'x'], c={'k': (1, 2)}, d=2 ** 10, e=x, g=h(1))]\n```") \
         == [{"mod.sub.f": {"a": -3, "b": [1, "x"], "c": {"k": (1, 2)}, "d": 1024, "e": "x", "g": "h(1)"}}]
-    assert decode_calls("f(a=1), g(b=2)") == [{"f": {"a": 1}}, {"g": {"b": 2}}]
-    assert decode_calls("I cannot call any function.") is None
+    assert decode_lenient("f(a=1), g(b=2)") == [{"f": {"a": 1}}, {"g": {"b": 2}}]
+    assert decode_lenient("I cannot call any function.") is None
     marker = tmp_path / "pwned"
-    decoded = decode_calls(f"[f(a=__import__('os').system('touch {marker}'), b=9 ** 9 ** 9)]")
+    decoded = decode_lenient(f"[f(a=__import__('os').system('touch {marker}'), b=9 ** 9 ** 9)]")
     assert decoded is None and not marker.exists()  # a huge power is refused, nothing is ever run
-    assert decode_calls(f"[f(a=__import__('os').system('touch {marker}'))]") == [
+    assert decode_lenient(f"[f(a=__import__('os').system('touch {marker}'))]") == [
         {"f": {"a": f"__import__('os').system('touch {marker}')"}}] and not marker.exists()
     assert standardize("New York, NY") == standardize("new york ny") == "newyorkny"
     assert standardize("it's") == 'it"s'
@@ -301,7 +301,9 @@ def test_decode_calls_reads_both_forms_and_never_evaluates(tmp_path):
 CASES = {
     "simple_0": [
         (tool_calls(("calculate_triangle_area", {"base": 10, "height": 5})), 1.0),
-        ("[calculate_triangle_area(base=10, height=5, unit='Units')]", 1.0),  # strings compared normalised
+        # strings compared normalised; the Python form is for --scoring lenient only: BFCL's Qwen FC handler reads
+        # only <tool_call> blocks
+        ("[calculate_triangle_area(base=10, height=5, unit='Units')]", 0.0, 1.0),
         (tool_calls(("calculate_triangle_area", {"base": 10})), 0.0),  # required height missing
         (tool_calls(("calculate_triangle_area", {"base": 10, "height": 5, "color": "red"})), 0.0),  # unknown
         (tool_calls(("calculate_triangle_area", {"base": "10", "height": 5})), 0.0),  # a string for an integer
@@ -336,7 +338,7 @@ CASES = {
     "parallel_0": [
         (tool_calls(("spotify.play", {"artist": "Maroon 5", "duration": 15}),
                     ("spotify.play", {"artist": "Taylor Swift", "duration": 20})), 1.0),  # any order
-        ("[spotify.play(artist='Taylor Swift', duration=20), spotify.play(artist='Maroon 5', duration=15)]", 1.0),
+        ("[spotify.play(artist='Taylor Swift', duration=20), spotify.play(artist='Maroon 5', duration=15)]", 0.0, 1.0),
         (tool_calls(("spotify.play", {"artist": "Taylor Swift", "duration": 20})), 0.0),  # one missing
         (tool_calls(("spotify.play", {"artist": "Taylor Swift", "duration": 20}),
                     ("spotify.play", {"artist": "Taylor Swift", "duration": 20})), 0.0),  # same call twice
@@ -366,18 +368,22 @@ CASES = {
         (tool_calls(("create_ticket", {"title": "VPN down", "tags": ["vpn"]})), 0.0),
     ],
     "live_parallel_0-0-0": [
-        ("[get_weather(city='Rome'), get_weather(city='Paris')]", 1.0),
+        ("[get_weather(city='Rome'), get_weather(city='Paris')]", 0.0, 1.0),  # lenient: the Python form
         (tool_calls(("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Rome", "days": [1]})), 0.0),
     ],
 }
 
 
-@pytest.mark.parametrize("doc_id, response, correct", [(d, r, c) for d, cases in CASES.items() for r, c in cases])
-def test_bfcl_ast_checker_on_known_answers(bfcl_docs, doc_id, response, correct):
+@pytest.mark.parametrize("doc_id, response, correct, lenient",
+                         [(d, r, c[0], c[-1]) for d, cases in CASES.items() for r, *c in cases])
+def test_bfcl_ast_checker_on_known_answers(bfcl_docs, doc_id, response, correct, lenient):
     doc = bfcl_docs[doc_id]
     extracted, score = BFCL.score(response, doc)
     assert score == {"accuracy": correct, doc.document["category"]: correct}
-    assert extracted == json.dumps(decode_calls(response))
+    assert extracted == json.dumps(decode_qwen_fc(response))
+    extracted, score = BFCL.scorer("lenient")(response, doc)
+    assert score == {"accuracy": lenient, doc.document["category"]: lenient}
+    assert extracted == json.dumps(decode_lenient(response))
 
 
 def test_bfcl_summary_follows_the_leaderboard_sections(bfcl_docs):

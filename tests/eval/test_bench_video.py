@@ -109,26 +109,40 @@ def test_a_malformed_parquet_row_is_named(tmp_path):
 def test_multiple_choice_scoring(data_dir):
     docs = numbered(VSIBENCH.load(data_dir, None))
     direction = docs["1"]  # options A. left / B. right, answer B
-    assert VSIBENCH.score("B", direction) == ("B", {"accuracy": 1.0})
-    assert VSIBENCH.score("B.", direction) == ("B", {"accuracy": 1.0})  # the reference's form: first word, '.'
-    assert VSIBENCH.score("The answer is B. right", direction) == ("B", {"accuracy": 1.0})
-    assert VSIBENCH.score("right", direction) == ("B", {"accuracy": 1.0})  # the option's own text
-    assert VSIBENCH.score("<think>A or B? B.</think>A", direction) == ("A", {"accuracy": 0.0})
-    assert VSIBENCH.score("(A) or (B)", direction) == ("", {"accuracy": 0.0})  # names two options: no guess
-    assert VSIBENCH.score("", docs["3"]) == ("", {"accuracy": 0.0})
-    assert VSIBENCH.score("C", docs["3"]) == ("C", {"accuracy": 1.0})
+    lenient = VSIBENCH.scorer("lenient")
+    for score in (VSIBENCH.score, lenient):
+        assert score("B", direction) == ("B", {"accuracy": 1.0})
+        assert score("B.", direction) == ("B", {"accuracy": 1.0})  # the reference's form: first word, '.'
+        assert score("<think>A or B? B.</think>A", direction) == ("A", {"accuracy": 0.0})
+        assert score("", docs["3"]) == ("", {"accuracy": 0.0})
+        assert score("C", docs["3"]) == ("C", {"accuracy": 1.0})
+    # official (thinking-in-space's fuzzy_matching): the first word against the letter, case ignored
+    assert VSIBENCH.score("b", direction) == ("b", {"accuracy": 1.0})
+    assert VSIBENCH.score("The answer is B. right", direction) == ("The", {"accuracy": 0.0})
+    assert VSIBENCH.score("right", direction) == ("right", {"accuracy": 0.0})
+    assert VSIBENCH.score("(A) or (B)", direction) == ("(A)", {"accuracy": 0.0})
+    # lenient (extract_choice): an answer cue, the option's own text; never a guess
+    assert lenient("The answer is B. right", direction) == ("B", {"accuracy": 1.0})
+    assert lenient("right", direction) == ("B", {"accuracy": 1.0})
+    assert lenient("(A) or (B)", direction) == ("", {"accuracy": 0.0})  # names two options: no guess
 
 
-def test_numerical_scoring_is_mean_relative_accuracy_of_the_first_number(data_dir):
+def test_numerical_scoring_is_mean_relative_accuracy_of_the_first_word(data_dir):
     docs = numbered(VSIBENCH.load(data_dir, None))
     counting, room, distance = docs["0"], docs["2"], docs["5"]  # answers 4, 23.4 and 1.7
-    assert VSIBENCH.score("4", counting) == ("4", {"mra": 1.0})
-    # |5 - 4| / 4 = 0.25 is below 1 - C for C = 0.50 ... 0.70: 5 of the 10 thresholds
-    assert VSIBENCH.score("About 5 tables, not 4.", counting) == ("5", {"mra": pytest.approx(0.5)})
-    assert VSIBENCH.score("<think>maybe 9</think>23.4 square meters", room) == ("23.4", {"mra": 1.0})
-    assert VSIBENCH.score("2", counting) == ("2", {"mra": 0.0})  # relative error 0.5 meets no threshold
-    assert VSIBENCH.score("1.6", distance) == ("1.6", {"mra": pytest.approx(0.9)})  # error 0.0588 < 0.10 ... 0.50
-    assert VSIBENCH.score("no idea", distance) == ("", {"mra": 0.0})
+    lenient = VSIBENCH.scorer("lenient")
+    for score in (VSIBENCH.score, lenient):
+        assert score("4", counting) == ("4", {"mra": 1.0})
+        # |5 - 4| / 4 = 0.25 meets 1 - C for C = 0.50 ... 0.75 (<=, thinking-in-space's code): 6 of the 10
+        assert score("5", counting) == ("5", {"mra": pytest.approx(0.6)})
+        assert score("<think>maybe 9</think>23.4 square meters", room) == ("23.4", {"mra": 1.0})
+        assert score("2", counting) == ("2", {"mra": pytest.approx(0.1)})  # relative error 0.5 meets 1 - 0.50
+        assert score("1.6", distance) == ("1.6", {"mra": pytest.approx(0.9)})  # error 0.0588 <= 0.10 ... 0.50
+        assert score("no idea", distance) == ("", {"mra": 0.0})
+    # official: Python float of the first word; lenient: the first number anywhere
+    assert VSIBENCH.score("About 5 tables, not 4.", counting) == ("", {"mra": 0.0})
+    assert lenient("About 5 tables, not 4.", counting) == ("5", {"mra": pytest.approx(0.6)})
+    assert VSIBENCH.score("5.", counting) == ("5", {"mra": pytest.approx(0.6)})  # trailing periods removed
 
 
 def test_aggregate_averages_the_papers_tasks(data_dir):

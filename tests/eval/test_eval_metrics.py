@@ -7,7 +7,6 @@ from eval.metrics import (
     anls,
     box_iou,
     levenshtein,
-    mean_relative_accuracy,
     parse_first_box,
     refcoco_hit,
     relaxed_accuracy,
@@ -188,49 +187,6 @@ def test_anls_empty_prediction():
     assert anls("", ["answer"]) == 0.0
     assert anls(None, ["answer"]) == 0.0
     assert anls("", [""]) == 1.0
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# VSI-Bench MRA (source: Yang et al. 2024, "Thinking in Space", MRA = 1/10 sum_{C in {.50,.55,...,.95}}
-# 1[|pred - target| / |target| < 1 - C]).
-
-
-def test_mra_exact_and_far():
-    assert mean_relative_accuracy(10, 10) == 1.0
-    assert mean_relative_accuracy(100, 10) == 0.0
-    assert mean_relative_accuracy(15, 10) == 0.0  # error 0.5, not < 1 - 0.50
-
-
-@pytest.mark.parametrize(
-    "pred, target, expected",
-    [
-        (11, 10, 0.8),  # error 0.10: passes 1-C in {.50,...,.15} (8 of 10); 0.10 < 0.10 fails
-        (10.5, 10, 0.9),  # error 0.05: passes all but 1-C = 0.05
-        (10.1, 10, 1.0),  # error 0.01
-        (8, 10, 0.6),  # error 0.20: passes {.50,.45,.40,.35,.30,.25}
-        (12.9, 10, 0.5),  # error 0.29: passes {.50,.45,.40,.35,.30}
-    ],
-)
-def test_mra_graded(pred, target, expected):
-    assert mean_relative_accuracy(pred, target) == pytest.approx(expected)
-
-
-def test_mra_more_graded():
-    assert mean_relative_accuracy(6, 10) == pytest.approx(0.2)  # 0.40 < 0.45, 0.50
-    assert mean_relative_accuracy(5.4, 10) == pytest.approx(0.1)  # 0.46 < 0.50 only
-
-
-def test_mra_negative_text_and_zero_target():
-    assert mean_relative_accuracy(-11, -10) == pytest.approx(0.8)
-    assert mean_relative_accuracy("About 3.2 meters.", 3.2) == 1.0
-    assert mean_relative_accuracy("<think>maybe 9</think>1,200", "1200") == 1.0
-    assert mean_relative_accuracy("", 3) == 0.0
-    assert mean_relative_accuracy("no idea", 3) == 0.0
-    assert mean_relative_accuracy(None, 3) == 0.0
-    assert mean_relative_accuracy(0, 0) == 1.0
-    assert mean_relative_accuracy(0.1, 0) == 0.0
-    with pytest.raises(ValueError):
-        mean_relative_accuracy(1, "n/a")
 
 
 # ----------------------------------------------------------------------------------------------------------------
