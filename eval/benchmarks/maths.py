@@ -1,11 +1,12 @@
 """Text maths benchmarks: MATH-500, AIME 2025, GSM8K and the synthetic `arith` set of the data builders.
 
-Answers are compared as numbers or expressions, never as raw strings:
+Answers are compared as numbers or expressions, except GSM8K's, compared as lm-evaluation-harness does:
 
 - MATH-500 and AIME 2025: the content of the response's last complete ``\\boxed{...}`` (see :func:`last_boxed`) is
   compared with the reference answer by symbolic equivalence, with `math-verify` (sympy behind it): see
   :func:`math_equal`.
-- GSM8K: lm-evaluation-harness's two filters, ``strict-match`` and ``flexible-extract``, compared numerically.
+- GSM8K: lm-evaluation-harness 0.4.13's two filters, ``strict-match`` and ``flexible-extract``, and its string
+  exact match (see :func:`score_gsm8k`); ``--scoring lenient`` compares the numbers instead.
 - arith: the integer a response ends on (see :func:`arith_answer`).
 """
 
@@ -168,9 +169,78 @@ AIME25 = Benchmark(
 GSM8K_FILE = Path("gsm8k") / "main" / "test-00000-of-00001.parquet"
 GSM8K_INSTRUCTION = ("Solve the problem step by step. Then write the final answer, a number, on the last line "
                      "after \"#### \" (for example: #### 42).")
-_STRICT = re.compile(r"#### (\-?[0-9\.\,]+)")
-_FLEXIBLE = re.compile(r"(-?[$0-9.,]{2,})|(-?[0-9]+)")
 
+# lm-evaluation-harness 0.4.13, lm_eval/tasks/gsm8k/gsm8k.yaml (task `gsm8k`, version 3.0): its two filters (a regex
+# filter then `take_first`) and the `regexes_to_ignore` of its `exact_match` metric, applied in this order.
+GSM8K_STRICT = re.compile(r"#### (\-?[0-9\.\,]+)")  # filter `strict-match`: group_select 0, the first match
+GSM8K_FLEXIBLE = re.compile(r"(-?[$0-9.,]{2,})|(-?[0-9]+)")  # filter `flexible-extract`: group_select -1, the last
+GSM8K_IGNORED = (re.compile(","), re.compile(r"\$"), re.compile(r"(?s).*#### "), re.compile(r"\.$"))
+GSM8K_INVALID = "[invalid]"  # lm_eval/filters/extraction.py RegexFilter's fallback when nothing matches
+
+
+def gsm8k_filter(response: str, pattern: re.Pattern, group_select: int) -> str:
+    """lm-evaluation-harness 0.4.13's `regex` filter (lm_eval/filters/extraction.py, `RegexFilter.apply`) on one
+    response: all matches (`findall`), the one at `group_select`; of a match with several groups, the first non-empty
+    one; the result stripped of surrounding whitespace. No match: ``[invalid]``.
+
+    Taken as is: a digitless match (``...`` for the flexible pattern) and a match inside a thinking block."""
+    matches = pattern.findall(response)
+    if not matches:
+        return GSM8K_INVALID
+    match = matches[group_select]
+    if isinstance(match, tuple):
+        match = next((group for group in match if group), GSM8K_INVALID)
+    return match.strip()
+
+
+def gsm8k_extract(response: str) -> tuple[str, str]:
+    """(strict, flexible) answers of a response, as lm-evaluation-harness 0.4.13's two filters of the `gsm8k` task
+    find them (lm_eval/tasks/gsm8k/gsm8k.yaml), each ``[invalid]`` when its pattern does not match:
+
+    - strict-match: the first ``#### <number>`` (regex ``#### (\\-?[0-9\\.\\,]+)``), the answer format of the
+      task's chain-of-thought exemplars and of the GSM8K reference solutions.
+    - flexible-extract: the last match of ``(-?[$0-9.,]{2,})|(-?[0-9]+)``, roughly the last number of the response
+      (a lone ``...`` or ``.,`` matches too, and is then the answer).
+    """
+    return (gsm8k_filter(response, GSM8K_STRICT, 0), gsm8k_filter(response, GSM8K_FLEXIBLE, -1))
+
+
+def gsm8k_clean(text: str) -> str:
+    """The text `exact_match` compares, as lm-evaluation-harness 0.4.13 prepares a prediction and a reference
+    (lm_eval/api/metrics.py `exact_match_hf_evaluate` with gsm8k.yaml's arguments): each of ``regexes_to_ignore``
+    (``,``, ``\\$``, ``(?s).*#### ``, ``\\.$``) removed in turn with `re.sub`, then lower case (ignore_case: true);
+    punctuation and digits are kept (ignore_punctuation: false). Nothing is stripped: ``18.00`` stays ``18.00`` and
+    ``05`` stays ``05``. Two details of the numpy string arrays the metric builds are kept too: trailing NUL
+    characters are dropped after each substitution, and lower case is numpy's one-to-one mapping (``İ`` -> ``i``, where
+    Python's `str.lower` gives two characters)."""
+    for pattern in GSM8K_IGNORED:
+        text = pattern.sub("", text).rstrip("\x00")
+    return text.replace("\u0130", "i").lower()
+
+
+def gsm8k_target(solution: str) -> str:
+    """A GSM8K reference solution's answer: the text after its last ``####``, stripped (``#### 1,200`` -> ``1,200``).
+    For a solution ending ``#### <answer>``, as every GSM8K solution does, its :func:`gsm8k_clean` is the reference
+    lm-evaluation-harness compares (it cleans the whole solution, `doc_to_target: "{{answer}}"`)."""
+    return solution.split("####")[-1].strip()
+
+
+def score_gsm8k(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """GSM8K exact match, the two ways lm-evaluation-harness 0.4.13 reports it (task `gsm8k`, version 3.0):
+    ``strict_match`` (filter strict-match) and ``flexible_extract`` (filter flexible-extract), each 1.0 when the
+    filtered answer and the target are the same text after :func:`gsm8k_clean`.
+
+    The strings are compared, not the numbers: ``18.00``, ``05`` and ``1200.00`` do not match ``18``, ``5`` and
+    ``1200``; ``$1,200`` and ``1200.`` match ``1200``. The whole response is read, a thinking block included. The
+    project's numeric comparison is :func:`score_gsm8k_lenient` (``--scoring lenient``)."""
+    strict, flexible = gsm8k_extract(response)
+    target = gsm8k_clean(doc.target)
+    scores = {name: float(gsm8k_clean(value) == target)
+              for name, value in (("strict_match", strict), ("flexible_extract", flexible))}
+    return f"strict={strict} flexible={flexible}", scores
+
+
+# --scoring lenient: the project's former GSM8K scorer, numbers compared by value.
 
 def gsm8k_number(text: str | None) -> Decimal | None:
     """lm-evaluation-harness's answer cleaning (``regexes_to_ignore``: ``,``, ``$``, everything up to ``#### ``, a
@@ -186,29 +256,21 @@ def gsm8k_number(text: str | None) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def gsm8k_extract(response: str) -> tuple[str | None, str | None]:
-    """(strict, flexible) answers of a response, as lm-evaluation-harness's two filters of the `gsm8k` task find them.
-
-    - strict-match: the first ``#### <number>`` (regex ``#### (\\-?[0-9\\.\\,]+)``), the answer format of the
-      task's chain-of-thought exemplars and of the GSM8K reference solutions.
-    - flexible-extract: the last match of ``(-?[$0-9.,]{2,})|(-?[0-9]+)``, i.e. the last number of the response.
-      Unlike the harness, a match without any digit (an ellipsis ``...``) is skipped rather than taken.
-    """
-    strict = _STRICT.search(response)
-    flexible = [next(group for group in match.groups() if group) for match in _FLEXIBLE.finditer(response)]
+def gsm8k_extract_lenient(response: str) -> tuple[str | None, str | None]:
+    """(strict, flexible) answers as :func:`gsm8k_extract` finds them, except that a flexible match without any
+    digit (an ellipsis ``...``) is skipped rather than taken; None where nothing is found."""
+    strict = GSM8K_STRICT.search(response)
+    flexible = [next(group for group in match.groups() if group) for match in GSM8K_FLEXIBLE.finditer(response)]
     flexible = [text for text in flexible if any(c.isdigit() for c in text)]
     return (strict.group(1) if strict else None), (flexible[-1] if flexible else None)
 
 
-def score_gsm8k(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """GSM8K exact match of the final number, the two ways lm-evaluation-harness reports it (task `gsm8k`, v3):
-    ``strict_match`` (the number after ``#### ``) and ``flexible_extract`` (the last number of the response).
-
-    Both sides are cleaned as the harness does (commas, ``$`` and a final ``.`` removed) and compared as decimal
-    numbers, so ``1,000`` = ``1000`` and ``18.00`` = ``18`` (the harness compares the cleaned strings). The target
-    is the number after ``####`` in the reference solution. No number found: wrong ("[invalid]" in `extracted`).
-    """
-    strict, flexible = gsm8k_extract(strip_think(response))
+def score_gsm8k_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """The project's departure from :func:`score_gsm8k` (``--scoring lenient``): thinking blocks are removed first
+    (`strip_think`), a digitless flexible match is skipped, and both sides are cleaned as the harness does (commas,
+    ``$`` and a final ``.`` removed) then compared as decimal numbers, so ``1,000`` = ``1000``, ``18.00`` = ``18`` and
+    ``05`` = ``5``. No number found: wrong ("[invalid]" in `extracted`)."""
+    strict, flexible = gsm8k_extract_lenient(strip_think(response))
     target = gsm8k_number(doc.target)
     scores = {name: float(value is not None and gsm8k_number(value) == target)
               for name, value in (("strict_match", strict), ("flexible_extract", flexible))}
@@ -229,7 +291,7 @@ def load_gsm8k(data_dir: Path, limit: int | None) -> list[Doc]:
             raise record_error("gsm8k", path, f"row {index}",
                                "field 'answer': the reference solution does not end with '#### <number>'; "
                                "re-download openai/gsm8k (config main)")
-        target = solution.split("####")[-1].strip()
+        target = gsm8k_target(solution)
         docs.append(Doc(doc_id, [{"role": "user", "content": f"Question: {question}\n{GSM8K_INSTRUCTION}"}],
                         target, {"question": question, "target": target}))
     return docs
@@ -241,7 +303,8 @@ GSM8K = Benchmark(
            "answer)",
     source="https://huggingface.co/datasets/openai/gsm8k "
            "(huggingface-cli download --repo-type dataset openai/gsm8k --local-dir DATA_DIR/gsm8k)",
-    load=load_gsm8k, score=score_gsm8k, files=lambda data_dir: [data_dir / GSM8K_FILE], max_new_tokens=1024)
+    load=load_gsm8k, score=score_gsm8k, lenient=score_gsm8k_lenient, files=lambda data_dir: [data_dir / GSM8K_FILE],
+    max_new_tokens=1024)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -109,7 +109,8 @@ def test_boxed_scoring_uses_the_last_box_after_thinking():
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# GSM8K: lm-evaluation-harness strict-match and flexible-extract
+# GSM8K: lm-evaluation-harness strict-match and flexible-extract (tests/eval/official checks the harness's
+# verdicts case for case)
 
 
 @pytest.mark.parametrize("response, target, strict, flexible", [
@@ -118,8 +119,9 @@ def test_boxed_scoring_uses_the_last_box_after_thinking():
     ("#### 72\nCheck: 72 + 8 = 80", "72", 1.0, 0.0),  # strict takes the first ####, flexible the last number
     ("#### 5\nWait, recount. #### 72", "72", 0.0, 1.0),
     ("It costs $1,000 in total.\n#### 1,000", "1000", 1.0, 1.0),  # commas and $ removed
-    ("#### 72.00", "72", 1.0, 1.0),  # compared as numbers
-    ("The answer is 72 ...", "72", 0.0, 1.0),  # an ellipsis is not a number
+    ("#### 72.00", "72", 0.0, 0.0),  # compared as strings, as lm-evaluation-harness does (lenient: numbers)
+    ("The answer is 72 ...", "72", 0.0, 0.0),  # the harness's flexible filter takes the last match, '...'
+    ("The answer is 72.", "72", 0.0, 1.0),  # a final '.' is ignored
     ("#### 71", "72", 0.0, 0.0),
     ("I cannot tell.", "72", 0.0, 0.0),
 ])
@@ -129,8 +131,12 @@ def test_gsm8k_strict_and_flexible(response, target, strict, flexible):
 
 def test_gsm8k_extracted_names_both_filters():
     assert gsm8k_extract("#### -3.5 then 4") == ("-3.5", "4")
-    assert score("gsm8k", "<think>#### 72</think>no idea", "72") == ("strict=[invalid] flexible=[invalid]",
-                                                                    {"strict_match": 0.0, "flexible_extract": 0.0})
+    assert gsm8k_extract("no number") == ("[invalid]", "[invalid]")
+    # the official scorer reads thinking blocks too; --scoring lenient removes them first
+    assert score("gsm8k", "<think>#### 72</think>no idea", "72") == ("strict=72 flexible=72",
+                                                                    {"strict_match": 1.0, "flexible_extract": 1.0})
+    assert BENCHMARKS["gsm8k"].scorer("lenient")("<think>#### 72</think>no idea", Doc("d", [], "72", {})) == (
+        "strict=[invalid] flexible=[invalid]", {"strict_match": 0.0, "flexible_extract": 0.0})
 
 
 # ---------------------------------------------------------------------------------------------------------------------

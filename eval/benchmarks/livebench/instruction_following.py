@@ -39,6 +39,9 @@ def _instruction_following_question(row: dict, path: Path, record: str) -> tuple
             raise EvalError(f"benchmark 'livebench': {path}: record {record}: instruction {instruction!r} detects "
                             "the response language with langdetect, as IFEval does, and langdetect is not "
                             "installed: pip install langdetect")
+        if ifeval.INSTRUCTIONS[instruction].needs_punkt and ifeval.punkt_missing():
+            raise EvalError(f"benchmark 'livebench': {path}: record {record}: instruction {instruction!r} splits the "
+                            f"response with nltk's Punkt tokenizer, as IFEval does; {ifeval.punkt_missing()}")
         try:
             arguments.append(ifeval.instruction_arguments(instruction, given if isinstance(given, dict) else None))
         except ValueError as error:
