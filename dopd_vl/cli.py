@@ -136,10 +136,12 @@ def cmd_build_data(args) -> None:
 
 
 def cmd_train(args, overrides: list[str]) -> None:
+    from accelerate import PartialState
+
     from dopd_vl.config import load_config, recipe_names
     from dopd_vl.trainer import train
     from eval.rewards import record_reward
-    from lab.tiny import resolve_config
+    from lab.tiny import TINY_PAIRS, resolve_config
 
     pair = args.pair or "tiny"
     recipe = args.config or (pair if pair in recipe_names() else None)  # tiny and tiny-text have CPU recipes
@@ -147,8 +149,17 @@ def cmd_train(args, overrides: list[str]) -> None:
     config = load_config(recipe, overrides,
                          pair=args.pair, method=args.method, data=args.data, output=args.output,
                          max_steps=args.max_steps, student=args.init_student)
-    final = train(resolve_config(config), resume=args.resume, reward=record_reward)
+    resolved = resolve_config(config)
+    final = train(resolved, resume=args.resume, reward=record_reward)
     print(f"student saved to {final} (metrics: {Path(config.output) / 'metrics.jsonl'})")
+    if not PartialState().is_main_process:
+        return
+    if not config.data and resolved.pair in TINY_PAIRS:  # the built-in synthetic set: its held-out split is known
+        from lab.diagnostics import held_out_line
+
+        print(held_out_line(TINY_PAIRS[resolved.pair], resolved.teacher, resolved.student, final))
+    if resolved.sample_every:
+        print(f"run pages: {(Path(config.output) / 'samples' / 'index.html').resolve()}")
 
 
 def cmd_eval(args) -> None:

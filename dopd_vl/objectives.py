@@ -467,7 +467,7 @@ def dopd(batch, signals, statistics, options):
         regimes_N = signals.regimes_N(statistics.thresholds)
     else:
         regimes_N = torch.full((num_tokens,), routing.DEEP_TEACHER, device=batch.token_ids_N.device)
-    kept_N = _kept_tokens(signals, statistics, options)
+    kept_N = kept_tokens(signals, statistics, options)
     weights_N = batch.token_weights_N() * kept_N
     teacher = Target.of(_teacher(batch, signals))
     # Without routing no token is a self regime, and the privileged student may not have been scored at all.
@@ -499,7 +499,7 @@ def dopd(batch, signals, statistics, options):
     return _run(batch, signals, terms, options, **fractions)
 
 
-def _kept_tokens(signals: TokenSignals, statistics: StepStatistics, options: MethodOptions) -> torch.Tensor:
+def kept_tokens(signals: TokenSignals, statistics: StepStatistics, options: MethodOptions) -> torch.Tensor:
     """1 for tokens that keep their loss, 0 for the DOPD drop ablations' dropped share (their |y| is unchanged)."""
     if options.drop_tokens == "none":
         return torch.ones_like(signals.teacher.logprob_N, dtype=torch.float64)

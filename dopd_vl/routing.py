@@ -17,6 +17,11 @@ import torch
 
 DEEP_TEACHER, LIGHT_TEACHER, LIGHT_SELF, WEAK_SELF = 0, 1, 2, 3
 REGIMES = ("deep_teacher", "light_teacher", "light_self", "weak_self")  # indexed by the regime codes above
+# The one colour table of the regimes (run pages, lab and experiment plots): warm for the teacher's two, cool for the
+# privileged student's two, the deep/light one darker; Okabe-Ito colours, told apart with colour-blindness.
+REGIME_COLOURS = {"deep_teacher": "#d55e00", "light_teacher": "#e69f00", "light_self": "#0072b2",
+                  "weak_self": "#56b4e9"}
+REGIME_SHORT = {"deep_teacher": "DT", "light_teacher": "LT", "light_self": "LS", "weak_self": "WS"}  # terminal
 NORMALIZATIONS = ("minmax", "zscore", "none")
 
 # Keeps a constant signal (max == min, std == 0) from dividing by zero; every token then sits on the threshold.

@@ -25,6 +25,7 @@ from typing import Callable
 import torch
 import yaml
 
+from dopd_vl import routing
 from dopd_vl.config import TrainConfig
 from dopd_vl.errors import DopdError
 from dopd_vl.models import LoadedPair, load_pair, load_pair_spec
@@ -621,8 +622,9 @@ def train(config: TrainConfig, resume: bool = False, reward: Reward | None = Non
             if config.sample_every and (step + 1) % config.sample_every == 0:
                 from dopd_vl.samples import write_samples
 
-                write_samples(output / "samples" / f"step_{step + 1}.html", run.pair.tokenizer,
-                              result.micro_batches[0], result.statistics, step + 1)
+                write_samples(output / "samples", run.pair.tokenizer, result.micro_batches[0], result.statistics,
+                              run.options, metrics, step + 1, reward=run.reward, every=config.sample_every,
+                              last_step=config.max_steps)
         if config.save_steps and (step + 1) % config.save_steps == 0 and step + 1 < config.max_steps:
             save_checkpoint(run, step + 1)
     final, staging = output / "final", output / ".final.partial"
@@ -638,10 +640,12 @@ def train(config: TrainConfig, resume: bool = False, reward: Reward | None = Non
 
 
 def progress_fields(metrics: dict[str, float]) -> dict[str, str]:
+    """The progress bar's postfix: loss, each regime's token share by its short name (DT LT LS WS, as
+    `routing.REGIME_SHORT`), tokens per second; short enough that the line fits 100 columns."""
     fields = {"loss": f"{metrics['loss']:.4f}"}
-    for key, value in metrics.items():
-        if key.startswith("fraction/") and key != "fraction/dropped":
-            fields[key.split("/", 1)[1][:8]] = f"{value:.2f}"
+    for regime, short in routing.REGIME_SHORT.items():
+        if f"fraction/{regime}" in metrics:
+            fields[short] = f"{metrics[f'fraction/{regime}']:.2f}"
     fields["tok/s"] = f"{metrics['tokens_per_second']:.0f}"
     return fields
 

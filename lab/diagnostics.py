@@ -77,3 +77,23 @@ def pair_accuracies(task: str, pair_folder: Path, records, max_new_tokens: int) 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1))
     return result
+
+
+HELD_OUT_SIZE, HELD_OUT_SEED = 500, 0  # the lab's held-out set (configs/experiments/lab-*.yaml's benchmark)
+
+
+def held_out_line(family: str, teacher: str, student: str, final: Path) -> str:
+    """`held-out accuracy (500 shapes test items, greedy): student 36.8% -> 41.0% (teacher 56.6%)`: the student
+    before and after a run on the built-in synthetic set, beside the teacher, on the lab's held-out split (no
+    privileged input, the task benchmark's scorer, its response budget)."""
+    from lab.tiny import FAMILY_TASKS
+
+    task = FAMILY_TASKS[family]
+    records = test_records(task, HELD_OUT_SIZE, HELD_OUT_SEED)
+    budget = BENCHMARKS[task].max_new_tokens
+    scores = {}
+    for name, folder in (("teacher", teacher), ("before", student), ("after", str(final))):
+        model, processor = load_model(folder, family)
+        scores[name] = 100 * accuracy(model, processor, task, records, "none", budget)
+    return (f"held-out accuracy ({len(records)} {task} test items, greedy): student {scores['before']:.1f}% -> "
+            f"{scores['after']:.1f}% (teacher {scores['teacher']:.1f}%)")

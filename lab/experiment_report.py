@@ -8,7 +8,7 @@ import json
 import statistics
 from pathlib import Path
 
-from dopd_vl.routing import REGIMES
+from dopd_vl.routing import REGIME_COLOURS, REGIMES
 from lab.report import markdown_table, mean_std, metric_means, percent, save_figure, smooth
 
 
@@ -157,7 +157,7 @@ def plot_curves(results: dict, output: Path) -> dict[str, str]:
         for axis, (pair, label) in zip(axes[0], routed):
             for regime in REGIMES:
                 xs, ys = curve(results, pair, label, f"fraction/{regime}")
-                axis.plot(xs, ys, label=regime)
+                axis.plot(xs, ys, label=regime, color=REGIME_COLOURS[regime])
             stage_lines(axis, results)
             axis.set_ylim(0, 1)
             axis.set_title(f"{series_label(results, pair, label)}: regime fractions", fontsize=10)

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dopd_vl.routing import REGIMES
+from dopd_vl.routing import REGIME_COLOURS, REGIMES
 from lab.methods import DROP_ABLATIONS, OWN_PRIVILEGED
 from lab.sft import VARIANTS
 
@@ -183,7 +183,7 @@ def plot_task(results: TaskResults, output: Path) -> dict[str, str]:
         figure, axis = plt.subplots(figsize=(6, 3.2), dpi=80)
         for regime in REGIMES:
             steps, fractions = metric_means(results.metrics["dopd"], f"fraction/{regime}")
-            axis.plot(steps, smooth(fractions), label=regime)
+            axis.plot(steps, smooth(fractions), label=regime, color=REGIME_COLOURS[regime])
         axis.set_xlabel("step")
         axis.set_ylabel("share of tokens")
         axis.set_ylim(0, 1)

@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -92,7 +93,13 @@ def test_tiny_vision_run_end_to_end(tmp_path, capsys):
     assert [e.step for e in events.Scalars("loss")] == [1, 2]
     assert events.Scalars("loss")[1].value == pytest.approx(lines[1]["loss"], rel=1e-6)
     page = (output / "samples" / "step_2.html").read_text()
-    assert "deep_teacher" in page and "title='" in page and "gap " in page
+    assert "<meta name=viewport" in page and "<img src='data:image/png;base64," in page  # the prompt's image
+    assert "gap |log qT - log qS| = " in page and "qT, the teacher's probability of this token: " in page
+    assert "<a href='step_1.html'>&larr; step 1</a>" in page and "<a href='index.html'>" in page
+    assert page.count("class=rollout>") == 4 and page.count("<div class=prompt>") == 2  # 2 prompts x 2 rollouts
+    assert page.count("class='badge ") >= 4  # every rollout has a verdict (correct or wrong), cut ones a second
+    index = (output / "samples" / "index.html").read_text()
+    assert "href='step_1.html'" in index and "href='step_2.html'" in index and "<svg" in index
     assert (output / "checkpoints" / "step-00000001" / "student" / "model.safetensors").is_file()
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
@@ -102,7 +109,13 @@ def test_tiny_vision_run_end_to_end(tmp_path, capsys):
     processor = AutoProcessor.from_pretrained(output / "final")
     assert processor.chat_template
     assert final.config.get_text_config().vocab_size == padded_vocab_size(processor.tokenizer)
-    assert f"student saved to {output / 'final'}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"student saved to {output / 'final'}" in out
+    # the built-in set's held-out split, before and after, beside the teacher; and where the run pages are
+    line = re.search(r"held-out accuracy \(500 shapes test items, greedy\): student (\d+\.\d)% -> (\d+\.\d)% "
+                     r"\(teacher (\d+\.\d)%\)", out)
+    assert line and float(line[3]) > float(line[1])  # the tiny teacher answers better than the student
+    assert f"run pages: {(output / 'samples' / 'index.html').resolve()}" in out
     # a second run into the same folder must not silently mix with the first
     assert main(["train", "--pair", "tiny", "--output", str(output), "--max-steps", "2", *FAST]) == 2
 
