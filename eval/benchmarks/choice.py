@@ -26,25 +26,47 @@ Prompts. Multiple-choice questions show their options as lettered lines (``A. ..
 the instruction of the MMMU reference prompt, ``Answer with the option's letter from the given choices directly.``;
 free-form questions end with the MMMU open-question instruction, ``Answer the question using a single word or
 phrase.``. RealWorldQA questions are used verbatim (they carry their lettered options and their own instruction).
-MMStar (``Options: A: ..., B: ...``) and DynaMath (``Choices: (A) ... (B) ...``) options written inside the question
-are parsed out and shown as lettered lines (a question whose options cannot be parsed is kept verbatim, its options
-then being the letters A-D, respectively A-E). LogicVista questions are kept verbatim (their options are in the image
-or written as ``(A) ... (B) ...``). In MMMU and MMMU-Pro each ``<image k>`` placeholder of the question or an
+MMStar's options written inside the question (``Options: A: ..., B: ...``) are parsed out and shown as lettered lines
+(a question whose options cannot be parsed is kept verbatim, its options then being the letters A-D). DynaMath uses
+its own prompt (``evaluation/opensource_json_eval.py``: ``## Question``, the question verbatim, its answer instruction
+asking for a JSON object with ``solution`` and ``short answer``), since its scorer reads that JSON; its ``Choices:
+(A) ... (B) ...`` are parsed for the lenient scorer only. LogicVista questions are kept verbatim (their options are in
+the image or written as ``(A) ... (B) ...``). In MMMU and MMMU-Pro each ``<image k>`` placeholder of the question or an
 option is replaced by image k where it first appears (a repeated placeholder stays as text, an image that no
 placeholder names goes before the text); MathVision's ``<image1>`` likewise. The MMMU-Pro vision setting shows only
 the screenshot, which holds the question and its options. Images go before the text otherwise.
 
-Scoring (metric ``accuracy``, 1.0 or 0.0 per question; the headline is the mean over the questions):
+Scoring (metric ``accuracy``, 1.0 or 0.0 per question; the headline is the mean over the questions, which is also
+each reference's overall number: MMMU's and MMMU-Pro's instance-level accuracy, MMStar's ``final score``). The default,
+``--scoring official``, is each benchmark's own published scorer, reproduced in :mod:`eval.choice_scoring` and checked
+case for case against that code (tests/eval/official/test_vision_choice_official.py); reasoning
+(``<think>...</think>``) is removed before it, the harness's only addition:
 
-- a multiple-choice question is right when :func:`eval.extract.extract_choice` (the one letter-extraction rule of
-  the harness) returns the answer's letter;
+- MMMU: ``parse_multi_choice_response`` / ``parse_open_response`` + ``eval_open`` of MMMU's ``eval/eval_utils.py``
+  (:func:`eval.choice_scoring.mmmu_choice`, :func:`eval.choice_scoring.mmmu_open_correct`); where the parser finds no
+  option it guesses, as MMMU's does, with ``random.choice`` seeded with 42 -- reseeded for every response, so the
+  guess depends on the response alone (MMMU's script draws from one stream over the run);
+- MMMU-Pro standard and vision: ``mmmu-pro/evaluate.py``'s parser (the same, with a first look after the last
+  ``Answer:``); the vision responses are parsed too (lmms-eval compares the raw response with the letter);
+- MMStar: ``MMStar_eval``'s first-character rule;
+- MathVision: ``evaluation/evaluate.py`` + ``utils.py`` (answer read after ``the answer is`` / the last ``\\boxed``,
+  equal as text, as a tuple, or in value to two decimals; a multiple-choice answer may be the letter or the option's
+  text);
+- DynaMath: ``opensource_json_eval.py`` on the JSON ``short answer`` (a float within 0.001, a letter, a text
+  contained); an ``<answer>...</answer>`` block is read as the short answer;
+- RealWorldQA (xAI published no scorer): lmms-eval 0.7.3's ``realworldqa_process_results``;
+- LogicVista: its ``extract_accuracy_new.py`` extracts the labels with GPT-4, which the harness cannot reproduce: the
+  project's rule below reads them, with the script's deterministic parts (a one-character response that is neither
+  a letter a-e nor a digit is wrong; the label sets must be equal).
+
+``--scoring lenient`` keeps the project's own, more forgiving rule (:func:`score_question`):
+
+- a multiple-choice question is right when :func:`eval.extract.extract_choice` returns the answer's letter;
 - a free-form question (RealWorldQA without options, MathVision without options, DynaMath ``float`` and ``text``
-  answers, MMMU open questions) is scored by :func:`eval.choice_scoring.open_answer_correct`, the MMMU open-answer
-  rule;
+  answers, MMMU open questions) is scored by :func:`eval.choice_scoring.open_answer_correct`;
 - LogicVista: a single-letter answer is a multiple-choice question as above (options A-J, with their texts when the
   question writes them as ``(A) ... (B) ...``); an answer of several options (``"A, C"``) or a numbered option
-  (``"3"``) is right when :func:`eval.choice_scoring.choice_labels` finds exactly that set of labels, the exact set
-  match of LogicVista's ``extract_accuracy`` (which extracts the labels with GPT-4; here a rule does).
+  (``"3"``) is right when :func:`eval.choice_scoring.choice_labels` finds exactly that set of labels.
 
 Besides the overall accuracy, the summary reports the accuracy of each category the benchmark's paper reports
 (``accuracy/<category>``): MMStar's six core capabilities, MathVision's and DynaMath's subjects, LogicVista's five
@@ -63,8 +85,11 @@ from pathlib import Path
 from typing import Iterator
 
 from eval.base import Benchmark, Doc, EvalError, mean_per_metric, missing_message, parquet_rows, record_error
-from eval.choice_scoring import choice_labels, open_answer_correct, parse_answer_list
+from eval.choice_scoring import (DYNAMATH_EXAMPLE, DYNAMATH_GUIDE, choice_labels, dynamath_correct,
+                                 mathvision_correct, mmmu_choice, mmmu_open_correct, mmstar_correct,
+                                 open_answer_correct, parse_answer_list, realworldqa_correct)
 from eval.extract import extract_choice
+from eval.metrics import strip_think
 
 LETTER_INSTRUCTION = "Answer with the option's letter from the given choices directly."
 OPEN_INSTRUCTION = "Answer the question using a single word or phrase."
@@ -93,7 +118,8 @@ LOGICVISTA_LETTERS = string.ascii_uppercase[:10]  # A-J: the labels LogicVista's
 
 
 def score_question(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """Accuracy of one response by the kind of its question (see the module docstring)."""
+    """Accuracy of one response by the kind of its question, the project's own rule (see the module docstring):
+    LogicVista's scorer, and the ``--scoring lenient`` scorer of the other benchmarks."""
     document = doc.document
     if document["kind"] == "choice":
         letter = extract_choice(response, document["options"])
@@ -103,6 +129,65 @@ def score_question(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
         return ", ".join(sorted(labels)), {"accuracy": float(labels == frozenset(document["answer"]))}
     extracted, correct = open_answer_correct(response, document["answers"])
     return extracted, {"accuracy": float(correct)}
+
+
+def _verdict(read: str, correct: bool) -> tuple[str, dict[str, float]]:
+    return read, {"accuracy": float(correct)}
+
+
+def score_mmmu(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """MMMU's own scorer: :func:`eval.choice_scoring.mmmu_choice` (multiple choice, a seeded guess when nothing is
+    found) or :func:`eval.choice_scoring.mmmu_open_correct` (open questions)."""
+    document = doc.document
+    if document["kind"] == "choice":
+        letter, _ = mmmu_choice(response, document["options"])
+        return _verdict(letter, letter == document["answer"])
+    return _verdict(*mmmu_open_correct(response, document["answers"]))
+
+
+def score_mmmu_pro(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """MMMU-Pro's ``evaluate.py`` (standard and vision alike): :func:`eval.choice_scoring.mmmu_choice` with
+    ``pro=True``."""
+    letter, _ = mmmu_choice(response, doc.document["options"], pro=True)
+    return _verdict(letter, letter == doc.document["answer"])
+
+
+def score_mmstar(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """MMStar's ``MMStar_eval`` first-character rule (:func:`eval.choice_scoring.mmstar_correct`)."""
+    return _verdict(*mmstar_correct(response, doc.document["answer"]))
+
+
+def score_mathvision(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """MathVision's ``evaluate.py`` (:func:`eval.choice_scoring.mathvision_correct`)."""
+    document = doc.document
+    if document["kind"] == "choice":
+        return _verdict(*mathvision_correct(response, document["answer"], document["options"]))
+    return _verdict(*mathvision_correct(response, document["answers"][0]))
+
+
+def score_dynamath(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """DynaMath's ``opensource_json_eval.py`` on the JSON ``short answer``
+    (:func:`eval.choice_scoring.dynamath_correct`)."""
+    document = doc.document
+    answer = document["answer"] if document["kind"] == "choice" else document["answers"][0]
+    return _verdict(*dynamath_correct(response, answer, document["answer_type"]))
+
+
+def score_realworldqa(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """lmms-eval's RealWorldQA scorer (:func:`eval.choice_scoring.realworldqa_correct`); xAI published none."""
+    document = doc.document
+    answer = document["answer"] if document["kind"] == "choice" else document["answers"][0]
+    return _verdict(*realworldqa_correct(response, answer))
+
+
+def score_logicvista(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """LogicVista's ``extract_accuracy_new.py``: a response of one character that is neither a letter a-e nor a digit
+    is wrong before any extraction (its ``ZZZZZ``); otherwise the labels its GPT-4 extractor would read are read by
+    the project's rule (:func:`score_question`) and must equal the answer's as a set."""
+    text = strip_think(response).strip()
+    if len(text) == 1 and ((text.isalpha() and text.lower() not in "abcde") or not text.isalnum()):
+        return "", {"accuracy": 0.0}
+    return score_question(response, doc)
 
 
 def accuracy_by(field: str):
@@ -308,7 +393,7 @@ REALWORLDQA = Benchmark(
            "dataset repository as downloaded; lmms-lab/RealWorldQA has the same data/test-*.parquet; columns image, "
            "question, answer)",
     source="https://huggingface.co/datasets/xai-org/RealworldQA",
-    load=load_realworldqa, score=score_question,
+    load=load_realworldqa, score=score_realworldqa, lenient=score_question,
     files=lambda data_dir: sorted(data_dir.glob("realworldqa/data/test-*.parquet")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -346,7 +431,7 @@ MMSTAR = Benchmark(
     layout="mmstar/mmstar.parquet (the Lin-Chen/MMStar dataset repository as downloaded; columns index, question, "
            "image, answer, category, l2_category, meta_info)",
     source="https://huggingface.co/datasets/Lin-Chen/MMStar",
-    load=load_mmstar, score=score_question, aggregate=accuracy_by("category"),
+    load=load_mmstar, score=score_mmstar, lenient=score_question, aggregate=accuracy_by("category"),
     files=lambda data_dir: sorted(data_dir.glob("mmstar/mmstar.parquet")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -395,13 +480,13 @@ MATHVISION = Benchmark(
     "mathvision", ("accuracy",),
     layout=f"mathvision/data/test-00000-of-00001-3532b8d3f1b4047a.parquet {_MATHVISION_LAYOUT}",
     source="https://huggingface.co/datasets/MathLLMs/MathVision",
-    load=load_mathvision, score=score_question, aggregate=accuracy_by("subject"),
+    load=load_mathvision, score=score_mathvision, lenient=score_question, aggregate=accuracy_by("subject"),
     files=lambda data_dir: sorted(data_dir.glob("mathvision/data/test-*.parquet")), max_new_tokens=256)
 MATHVISION_MINI = Benchmark(
     "mathvision_mini", ("accuracy",),
     layout=f"mathvision/data/testmini-00000-of-00001-f8ff70fcb2f29b1d.parquet {_MATHVISION_LAYOUT}",
     source="https://huggingface.co/datasets/MathLLMs/MathVision",
-    load=load_mathvision_mini, score=score_question, aggregate=accuracy_by("subject"),
+    load=load_mathvision_mini, score=score_mathvision, lenient=score_question, aggregate=accuracy_by("subject"),
     files=lambda data_dir: sorted(data_dir.glob("mathvision/data/testmini-*.parquet")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -411,6 +496,14 @@ MATHVISION_MINI = Benchmark(
 DYNAMATH_VARIANTS = range(1, 11)
 _DYNAMATH_COLUMNS = ["id", "question", "image", "decoded_image", "ground_truth", "answer_type", "subject",
                      "knowledge_level"]
+
+
+def dynamath_prompt(question: str, answer_type: str) -> str:
+    """DynaMath's own prompt (``evaluation/opensource_json_eval.py``): ``## Question``, the question verbatim,
+    ``Please answer in a floating-point number.`` for a float answer, then its answer instruction asking for a JSON
+    object with ``solution`` and ``short answer``, which its scorer reads."""
+    hint = "Please answer in a floating-point number." if answer_type == "float" else ""
+    return f"## Question\n{question}{hint}{DYNAMATH_GUIDE}{DYNAMATH_EXAMPLE}"
 
 
 def load_dynamath(data_dir: Path, limit: int | None) -> list[Doc]:
@@ -443,16 +536,13 @@ def _dynamath_docs(data_dir: Path) -> Iterator[Doc]:
                 if answer_type == "multiple choice":
                     parsed = _inline_options(question, r"(?i)\b(?:choices?|options?)\s*:\s*(?=\(A\))",
                                              r"\({letter}\)\s*")
-                    if parsed is None:  # kept verbatim: the letters A-E are the options, as in DynaMath's scorer
-                        stem, options, text = question, [""] * 5, f"{question}\n{LETTER_INSTRUCTION}"
-                    else:
-                        stem, options = parsed
-                        text = f"{stem}\n{_lettered(options)}\n{LETTER_INSTRUCTION}"
+                    # the options, for the lenient scorer; with none parsed the letters A-E (DynaMath's scorer)
+                    stem, options = parsed if parsed is not None else (question, [""] * 5)
                     answer = _choice_answer("dynamath", path, record, answer, options, "ground_truth")
                     document.update(kind="choice", question=stem, options=options, answer=answer)
                 else:
                     document.update(kind="open", question=question, answers=[answer])
-                    text = f"{question}\n{OPEN_INSTRUCTION}"
+                text = dynamath_prompt(question, answer_type)
                 yield Doc(doc_id, _user(image, _text_part(text)), answer, document)
 
 
@@ -462,7 +552,7 @@ DYNAMATH = Benchmark(
            "variants (the DynaMath/DynaMath_Sample dataset repository as downloaded, splits sample_variant1..10; "
            "columns id, question, image, decoded_image, ground_truth, answer_type, subject, knowledge_level)",
     source="https://huggingface.co/datasets/DynaMath/DynaMath_Sample",
-    load=load_dynamath, score=score_question, aggregate=dynamath_summary,
+    load=load_dynamath, score=score_dynamath, lenient=score_question, aggregate=dynamath_summary,
     files=lambda data_dir: sorted(p for k in DYNAMATH_VARIANTS for p in data_dir.glob(f"dynamath/data/sample{k}-*")),
     max_new_tokens=256)
 
@@ -515,7 +605,7 @@ LOGICVISTA = Benchmark(
     layout="logicvista/data/dataset.json and logicvista/data/images/<imagename> (a clone of the LogicVista GitHub "
            "repository: dataset.json maps v1_0... to imagename, question, answer, reasoning, skill, capability)",
     source="https://github.com/Yijia-Xiao/LogicVista",
-    load=load_logicvista, score=score_question, aggregate=accuracy_by("skill"),
+    load=load_logicvista, score=score_logicvista, lenient=score_question, aggregate=accuracy_by("skill"),
     files=lambda data_dir: sorted(data_dir.glob("logicvista/data/dataset.json")), max_new_tokens=256)
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -606,7 +696,7 @@ MMMU = Benchmark(
            "MMMU/MMMU dataset repository as downloaded; columns id, question, options, explanation, image_1 ... "
            "image_7, img_type, answer, topic_difficulty, question_type, subfield)",
     source="https://huggingface.co/datasets/MMMU/MMMU",
-    load=load_mmmu, score=score_question, aggregate=accuracy_by("discipline"),
+    load=load_mmmu, score=score_mmmu, lenient=score_question, aggregate=accuracy_by("discipline"),
     files=lambda data_dir: sorted(p for s in MMMU_SUBJECTS for p in data_dir.glob(f"mmmu/{s}/validation-*.parquet")),
     max_new_tokens=256)
 MMMU_PRO_STANDARD = Benchmark(
@@ -615,14 +705,14 @@ MMMU_PRO_STANDARD = Benchmark(
            "MMMU/MMMU_Pro dataset repository as downloaded; columns id, question, options, explanation, image_1 ... "
            "image_7, img_type, answer, topic_difficulty, subject)",
     source="https://huggingface.co/datasets/MMMU/MMMU_Pro",
-    load=load_mmmu_pro_standard, score=score_question, aggregate=accuracy_by("discipline"),
+    load=load_mmmu_pro_standard, score=score_mmmu_pro, lenient=score_question, aggregate=accuracy_by("discipline"),
     files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/standard (10 options)/test-*.parquet")), max_new_tokens=256)
 MMMU_PRO_VISION = Benchmark(
     "mmmu_pro_vision", ("accuracy",),
     layout="mmmu_pro/vision/test-00000-of-00004.parquet ... test-00003-of-00004.parquet (the MMMU/MMMU_Pro dataset "
            "repository as downloaded; columns id, image, options, answer, subject)",
     source="https://huggingface.co/datasets/MMMU/MMMU_Pro",
-    load=load_mmmu_pro_vision, score=score_question, aggregate=accuracy_by("discipline"),
+    load=load_mmmu_pro_vision, score=score_mmmu_pro, lenient=score_question, aggregate=accuracy_by("discipline"),
     files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/vision/test-*.parquet")), max_new_tokens=256)
 
 BENCHMARKS = [REALWORLDQA, MMSTAR, MATHVISION, MATHVISION_MINI, DYNAMATH, LOGICVISTA, MMMU, MMMU_PRO_STANDARD,

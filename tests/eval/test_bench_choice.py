@@ -12,7 +12,7 @@ from dopd_vl.rollout import conversation_images
 from eval.base import Doc, EvalError
 from eval.benchmarks import BENCHMARKS
 from eval.benchmarks.choice import (LETTER_INSTRUCTION, OPEN_INSTRUCTION, VISION_INSTRUCTION, choice_labels,
-                                    open_answer_correct, parse_answer_list)
+                                    dynamath_prompt, open_answer_correct, parse_answer_list)
 from eval.harness import document_hash
 from fixtures.choice import SECRET, WRITERS
 
@@ -109,7 +109,10 @@ def test_dynamath_reads_ten_variants_and_parses_choices(docs):
     assert [d.doc_id for d in docs["dynamath"][:4]] == ["variant1/1", "variant1/5", "variant1/21", "variant2/1"]
     assert docs["dynamath"][-1].doc_id == "variant10/21"
     choice = doc_by_id(docs, "dynamath", "variant2/5")
-    assert prompt_text(choice) == "Is Dark Magenta greater than Rosy Brown?\nA. yes\nB. no\n" + LETTER_INSTRUCTION
+    # DynaMath's own prompt (its scorer reads the JSON it asks for), the question verbatim
+    assert prompt_text(choice) == dynamath_prompt("Is Dark Magenta greater than Rosy Brown? Choices: (A) yes (B) no",
+                                                  "multiple choice")
+    assert prompt_text(choice).startswith("## Question\nIs Dark Magenta") and '"short answer"' in prompt_text(choice)
     assert (choice.document["options"], choice.target) == (["yes", "no"], "A")
     assert doc_by_id(docs, "dynamath", "variant3/1").document["answers"] == ["2.3750"]
 
@@ -136,7 +139,7 @@ def test_options_that_cannot_be_parsed_leave_the_question_verbatim(tmp_path):
     assert mmstar.document["options"] == [""] * 4
     assert BENCHMARKS["mmstar"].score("(D)", mmstar)[1] == {"accuracy": 1.0}
     dynamath = BENCHMARKS["dynamath"].load(tmp_path, 2)[1]
-    assert prompt_text(dynamath) == "Is Dark Magenta greater? A yes, B no\n" + LETTER_INSTRUCTION
+    assert prompt_text(dynamath) == dynamath_prompt("Is Dark Magenta greater? A yes, B no", "multiple choice")
     assert dynamath.document["options"] == [""] * 5 and dynamath.target == "B"
 
 
@@ -306,18 +309,24 @@ SCORING = [
 
 @pytest.mark.parametrize("name, doc_id, right, wrong", SCORING)
 def test_scoring(name, doc_id, right, wrong, docs):
+    """The project's own rule (``--scoring lenient``; LogicVista's only scorer)."""
     doc = doc_by_id(docs, name, doc_id)
+    score = BENCHMARKS[name].scorer("lenient")
     for response in right:
-        assert BENCHMARKS[name].score(response, doc)[1] == {"accuracy": 1.0}, response
+        assert score(response, doc)[1] == {"accuracy": 1.0}, response
     for response in wrong:
-        assert BENCHMARKS[name].score(response, doc)[1] == {"accuracy": 0.0}, response
+        assert score(response, doc)[1] == {"accuracy": 0.0}, response
 
 
 def test_extracted_answers(docs):
-    assert BENCHMARKS["mmstar"].score("The answer is (C).", doc_by_id(docs, "mmstar", "1"))[0] == "C"
-    assert BENCHMARKS["mmstar"].score("no idea", doc_by_id(docs, "mmstar", "1"))[0] == ""
-    assert BENCHMARKS["logicvista"].score("answers: C, A", doc_by_id(docs, "logicvista", "v1_1"))[0] == "A, C"
-    assert BENCHMARKS["mmmu"].score("The area is 12.5.", doc_by_id(docs, "mmmu", "validation_Math_1"))[0] == "12.5"
+    lenient = {name: BENCHMARKS[name].scorer("lenient") for name in ("mmstar", "logicvista", "mmmu")}
+    assert lenient["mmstar"]("The answer is (C).", doc_by_id(docs, "mmstar", "1"))[0] == "C"
+    assert lenient["mmstar"]("no idea", doc_by_id(docs, "mmstar", "1"))[0] == ""
+    assert lenient["logicvista"]("answers: C, A", doc_by_id(docs, "logicvista", "v1_1"))[0] == "A, C"
+    assert lenient["mmmu"]("The area is 12.5.", doc_by_id(docs, "mmmu", "validation_Math_1"))[0] == "12.5"
+    # MMStar's own rule reads the first character only: "the answer is (c)" is not "the answer is c"
+    assert BENCHMARKS["mmstar"].score("The answer is (C).", doc_by_id(docs, "mmstar", "1")) == ("T", {"accuracy": 0.0})
+    assert BENCHMARKS["mmstar"].score("The answer is C.", doc_by_id(docs, "mmstar", "1")) == ("C", {"accuracy": 1.0})
 
 
 @pytest.mark.parametrize("response, answers, right", [
