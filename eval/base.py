@@ -50,6 +50,9 @@ class Benchmark:
     # `--scoring lenient`: the project's deliberate departures from the official scorer (e.g. GSM8K numbers compared
     # by value), for benchmarks that keep one; None where the official scorer is the only one
     lenient: Callable[[str, Doc], tuple[str, dict[str, float]]] | None = None
+    # bump when the benchmark's verdicts change (the scorer, its extraction): results.json records it, and an
+    # experiment's cached evaluations of the benchmark are then scored again (issue 19 made most of them version 2)
+    version: int = 1
 
     def scorer(self, scoring: str) -> Callable[[str, Doc], tuple[str, dict[str, float]]]:
         """The scoring function of a scoring mode (`official` or `lenient`); lenient falls back to official where the

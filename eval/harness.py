@@ -134,7 +134,7 @@ def run_eval(model: str, benchmarks: list[str], data_dir: Path, output: Path, li
         write_atomically(output / f"samples_{name}.jsonl", "".join(line + "\n" for line in lines))
         results["results"][name] = {
             "metrics": benchmark.summarize(docs[name], scores), "headline": benchmark.metrics[0],
-            "scoring": benchmark.scoring_used(scoring),
+            "scoring": benchmark.scoring_used(scoring), "scorer_version": benchmark.version,
             "max_new_tokens": budget, "samples": len(scores),
             "samples_per_metric": {  # a metric of a subset (a split, a category)
                 metric: count for metric in dict.fromkeys(m for score in scores for m in score)

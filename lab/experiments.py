@@ -671,6 +671,8 @@ def plan_evaluations(experiment: Experiment, runs: list[ResolvedRun], work: Path
         files = {str(p): file_digest(p)[:16] for p in BENCHMARKS[entry.name].files(data_dir) if p.is_file()}
         settings = [entry.name, entry.limit, entry.max_new_tokens, entry.batch_size, HARNESS_VERSION, files,
                     EXPERIMENT_VERSION]
+        version = BENCHMARKS[entry.name].version
+        settings += [f"scorer {version}"] if version > 1 else []  # version 1: what keys named before scorer versions
         for model, folder_name, location, identity, run, step in models:
             key = digest([identity, settings])
             evaluations.append(Evaluation(model, entry, location, work / "evals" / f"{folder_name}-{entry.name}-{key}",

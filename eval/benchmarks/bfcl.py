@@ -502,6 +502,6 @@ BFCL = Benchmark(
     "bfcl", ("accuracy", "non_live", "live", *CATEGORIES), layout=LAYOUT, source=SOURCE,
     load=load_bfcl, score=score_bfcl, lenient=score_bfcl_lenient,
     files=lambda data_dir: [p for c in CATEGORIES for p in (question_file(data_dir, c), answer_file(data_dir, c))],
-    aggregate=summarize_bfcl, max_new_tokens=512)
+    aggregate=summarize_bfcl, max_new_tokens=512, version=2)
 
 BENCHMARKS = [BFCL]

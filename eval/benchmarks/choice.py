@@ -394,7 +394,7 @@ REALWORLDQA = Benchmark(
            "question, answer)",
     source="https://huggingface.co/datasets/xai-org/RealworldQA",
     load=load_realworldqa, score=score_realworldqa, lenient=score_question,
-    files=lambda data_dir: sorted(data_dir.glob("realworldqa/data/test-*.parquet")), max_new_tokens=256)
+    files=lambda data_dir: sorted(data_dir.glob("realworldqa/data/test-*.parquet")), max_new_tokens=256, version=2)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MMStar.
@@ -432,7 +432,7 @@ MMSTAR = Benchmark(
            "image, answer, category, l2_category, meta_info)",
     source="https://huggingface.co/datasets/Lin-Chen/MMStar",
     load=load_mmstar, score=score_mmstar, lenient=score_question, aggregate=accuracy_by("category"),
-    files=lambda data_dir: sorted(data_dir.glob("mmstar/mmstar.parquet")), max_new_tokens=256)
+    files=lambda data_dir: sorted(data_dir.glob("mmstar/mmstar.parquet")), max_new_tokens=256, version=2)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MathVision.
@@ -481,13 +481,13 @@ MATHVISION = Benchmark(
     layout=f"mathvision/data/test-00000-of-00001-3532b8d3f1b4047a.parquet {_MATHVISION_LAYOUT}",
     source="https://huggingface.co/datasets/MathLLMs/MathVision",
     load=load_mathvision, score=score_mathvision, lenient=score_question, aggregate=accuracy_by("subject"),
-    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/test-*.parquet")), max_new_tokens=256)
+    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/test-*.parquet")), max_new_tokens=256, version=2)
 MATHVISION_MINI = Benchmark(
     "mathvision_mini", ("accuracy",),
     layout=f"mathvision/data/testmini-00000-of-00001-f8ff70fcb2f29b1d.parquet {_MATHVISION_LAYOUT}",
     source="https://huggingface.co/datasets/MathLLMs/MathVision",
     load=load_mathvision_mini, score=score_mathvision, lenient=score_question, aggregate=accuracy_by("subject"),
-    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/testmini-*.parquet")), max_new_tokens=256)
+    files=lambda data_dir: sorted(data_dir.glob("mathvision/data/testmini-*.parquet")), max_new_tokens=256, version=2)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # DynaMath.
@@ -554,7 +554,7 @@ DYNAMATH = Benchmark(
     source="https://huggingface.co/datasets/DynaMath/DynaMath_Sample",
     load=load_dynamath, score=score_dynamath, lenient=score_question, aggregate=dynamath_summary,
     files=lambda data_dir: sorted(p for k in DYNAMATH_VARIANTS for p in data_dir.glob(f"dynamath/data/sample{k}-*")),
-    max_new_tokens=256)
+    max_new_tokens=256, version=2)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # LogicVista.
@@ -606,7 +606,7 @@ LOGICVISTA = Benchmark(
            "repository: dataset.json maps v1_0... to imagename, question, answer, reasoning, skill, capability)",
     source="https://github.com/Yijia-Xiao/LogicVista",
     load=load_logicvista, score=score_logicvista, lenient=score_question, aggregate=accuracy_by("skill"),
-    files=lambda data_dir: sorted(data_dir.glob("logicvista/data/dataset.json")), max_new_tokens=256)
+    files=lambda data_dir: sorted(data_dir.glob("logicvista/data/dataset.json")), max_new_tokens=256, version=2)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # MMMU and MMMU-Pro.
@@ -698,7 +698,7 @@ MMMU = Benchmark(
     source="https://huggingface.co/datasets/MMMU/MMMU",
     load=load_mmmu, score=score_mmmu, lenient=score_question, aggregate=accuracy_by("discipline"),
     files=lambda data_dir: sorted(p for s in MMMU_SUBJECTS for p in data_dir.glob(f"mmmu/{s}/validation-*.parquet")),
-    max_new_tokens=256)
+    max_new_tokens=256, version=2)
 MMMU_PRO_STANDARD = Benchmark(
     "mmmu_pro_standard", ("accuracy",),
     layout="mmmu_pro/standard (10 options)/test-00000-of-00002.parquet and test-00001-of-00002.parquet (the "
@@ -706,14 +706,15 @@ MMMU_PRO_STANDARD = Benchmark(
            "image_7, img_type, answer, topic_difficulty, subject)",
     source="https://huggingface.co/datasets/MMMU/MMMU_Pro",
     load=load_mmmu_pro_standard, score=score_mmmu_pro, lenient=score_question, aggregate=accuracy_by("discipline"),
-    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/standard (10 options)/test-*.parquet")), max_new_tokens=256)
+    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/standard (10 options)/test-*.parquet")), max_new_tokens=256,
+    version=2)
 MMMU_PRO_VISION = Benchmark(
     "mmmu_pro_vision", ("accuracy",),
     layout="mmmu_pro/vision/test-00000-of-00004.parquet ... test-00003-of-00004.parquet (the MMMU/MMMU_Pro dataset "
            "repository as downloaded; columns id, image, options, answer, subject)",
     source="https://huggingface.co/datasets/MMMU/MMMU_Pro",
     load=load_mmmu_pro_vision, score=score_mmmu_pro, lenient=score_question, aggregate=accuracy_by("discipline"),
-    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/vision/test-*.parquet")), max_new_tokens=256)
+    files=lambda data_dir: sorted(data_dir.glob("mmmu_pro/vision/test-*.parquet")), max_new_tokens=256, version=2)
 
 BENCHMARKS = [REALWORLDQA, MMSTAR, MATHVISION, MATHVISION_MINI, DYNAMATH, LOGICVISTA, MMMU, MMMU_PRO_STANDARD,
               MMMU_PRO_VISION]

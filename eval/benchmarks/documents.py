@@ -196,7 +196,7 @@ CHARTQA = Benchmark(
            "answer, image)",
     source="https://huggingface.co/datasets/lmms-lab/ChartQA",
     load=load_chartqa, score=score_chartqa, lenient=score_chartqa_lenient,
-    files=lambda data_dir: sorted(Path(data_dir).glob("chartqa/data/test-*.parquet")), max_new_tokens=64)
+    files=lambda data_dir: sorted(Path(data_dir).glob("chartqa/data/test-*.parquet")), max_new_tokens=64, version=2)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -248,6 +248,7 @@ DOCVQA = Benchmark(
            "--local-dir DATA_DIR/docvqa`; columns questionId, question, image, answers, ...)",
     source="https://huggingface.co/datasets/lmms-lab/DocVQA",
     load=load_docvqa, score=score_docvqa, lenient=score_docvqa_lenient,
-    files=lambda data_dir: sorted(Path(data_dir).glob("docvqa/DocVQA/validation-*.parquet")), max_new_tokens=64)
+    files=lambda data_dir: sorted(Path(data_dir).glob("docvqa/DocVQA/validation-*.parquet")), max_new_tokens=64,
+    version=2)
 
 BENCHMARKS = [CHARTQA, DOCVQA]

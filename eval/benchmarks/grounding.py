@@ -27,9 +27,9 @@ when the IoU of the predicted box with the target box is at least 0.5, one predi
 
 `--scoring official` (the default, :func:`official_hit`): the response's first box
 (:func:`eval.metrics.parse_first_box`: Qwen3-VL's `{"bbox_2d": [...]}` JSON, a bare `[x1, y1, x2, y2]`,
-Qwen2-VL's `(x1,y1),(x2,y2)`, after any thinking block), read on Qwen3-VL's 0-1000 relative scale and mapped to pixels as `x / 1000 * width`, its IoU with the
-target (`[x, y, x + w, y + h]`; continuous COCO coordinates, a box with x2 < x1 or y2 < y1 has no area) at least
-0.5. That is the protocol of the Qwen-VL grounding evaluation (QwenLM/Qwen-VL `eval_mm/evaluate_grounding.py`,
+Qwen2-VL's `(x1,y1),(x2,y2)`, after any thinking block), read on Qwen3-VL's 0-1000 relative scale and mapped to
+pixels as `x / 1000 * width`, its IoU with the target (`[x, y, x + w, y + h]`; continuous COCO coordinates, a box
+with x2 < x1 or y2 < y1 has no area) at least 0.5. That is the protocol of the Qwen-VL grounding evaluation (QwenLM/Qwen-VL `eval_mm/evaluate_grounding.py`,
 commit aa00ed0: the first box of the response, scaled from the model's relative grid, `iou >= 0.5`) on Qwen3-VL's
 grid, and the IoU and the scaling are lmms-eval 0.7.3's own (`tasks/refcoco_grounding/utils.py`,
 `_compute_iou`, `_scale_pred_to_pixel`).
@@ -130,7 +130,7 @@ def refer_benchmark(name: str, dataset: str, refs_name: str, split: str, archive
                f"refs) and {IMAGE_DIR}/COCO_train2014_*.jpg",
         source=REFER_SOURCE.format(zip=archive), load=load, score=score_grounding, lenient=score_grounding_lenient,
         files=lambda data_dir: [Path(data_dir) / dataset / refs_name, Path(data_dir) / dataset / "instances.json"],
-        max_new_tokens=128)
+        max_new_tokens=128, version=2)
     return benchmark
 
 

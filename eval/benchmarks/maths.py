@@ -304,7 +304,7 @@ GSM8K = Benchmark(
     source="https://huggingface.co/datasets/openai/gsm8k "
            "(huggingface-cli download --repo-type dataset openai/gsm8k --local-dir DATA_DIR/gsm8k)",
     load=load_gsm8k, score=score_gsm8k, lenient=score_gsm8k_lenient, files=lambda data_dir: [data_dir / GSM8K_FILE],
-    max_new_tokens=1024)
+    max_new_tokens=1024, version=2)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -143,6 +143,6 @@ CEVAL = Benchmark(
            "ceval/ceval-exam --local-dir DATA_DIR/ceval), or the CSV zip linked from "
            "https://github.com/hkust-nlp/ceval",
     load=load_ceval, score=score_ceval, files=lambda data_dir: [path for _, path in ceval_files(data_dir)],
-    max_new_tokens=256)
+    max_new_tokens=256, version=2)
 
 BENCHMARKS = [CEVAL]

@@ -293,6 +293,6 @@ VSIBENCH = Benchmark(
     source="https://huggingface.co/datasets/nyu-visionx/VSI-Bench (huggingface-cli download --repo-type dataset "
            "nyu-visionx/VSI-Bench --local-dir DATA_DIR/vsibench)",
     load=load_vsibench, score=score_vsibench, lenient=score_vsibench_lenient, files=vsibench_files,
-    aggregate=aggregate_vsibench, max_new_tokens=64)
+    aggregate=aggregate_vsibench, max_new_tokens=64, version=2)
 
 BENCHMARKS = [VSIBENCH]

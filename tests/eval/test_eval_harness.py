@@ -104,6 +104,7 @@ def test_scoring_modes_pick_the_benchmark_scorer(data_dir, tmp_path):
     results = run_eval("tiny:student", ["shapes"], data_dir, tmp_path, limit=2, batch_size=2, max_new_tokens=2,
                        location=resolve_model("tiny:student"), scoring="lenient")
     assert results["config"]["scoring"] == "lenient" and results["results"]["shapes"]["scoring"] == "official"
+    assert results["results"]["shapes"]["scorer_version"] == shapes.version == 1
     from dopd_vl.cli import build_parser
 
     args = ["eval", "--model", "m", "--benchmarks", "shapes", "--data-dir", "d"]

@@ -186,3 +186,23 @@ def test_accelerate_launcher_trains_each_run_with_accelerate_launch(tmp_path, ti
     rows = [json.loads(line) for line in (run / "train" / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in rows] == [1]
     assert json.loads((output / "results.json").read_text())["runs"][0]["name"] == "opd-seed0"
+
+
+def test_a_benchmark_scorer_version_rescores_only_that_benchmark(tmp_path, tiny_text_pair, monkeypatch):
+    """Evaluations are keyed by the benchmark's scorer version from 2 on: a scorer change (issue 19) scores its
+    benchmark's cached evaluations again, and version 1 keeps the keys evaluations had before versions existed."""
+    from dataclasses import replace
+
+    import eval.benchmarks
+    from lab.experiments import prepare
+
+    path = tmp_path / "two-stages.yaml"
+    path.write_text(EXPERIMENT)
+    experiment = read_experiment(str(path))
+    folders = [e.folder for e in prepare(experiment, tmp_path / "work")[1]]
+    assert folders == [e.folder for e in prepare(experiment, tmp_path / "work")[1]]  # deterministic
+    arith = eval.benchmarks.BENCHMARKS["arith"]
+    assert arith.version == 1
+    monkeypatch.setitem(eval.benchmarks.BENCHMARKS, "arith", replace(arith, version=2))
+    rescored = [e.folder for e in prepare(experiment, tmp_path / "work")[1]]
+    assert len(rescored) == len(folders) and not set(rescored) & set(folders)

@@ -211,6 +211,6 @@ LIVEBENCH = Benchmark(
     source="https://huggingface.co/datasets/livebench (for each category: huggingface-cli download --repo-type "
            "dataset livebench/<category> --local-dir DATA_DIR/livebench/<category>)",
     load=load_livebench, score=score_livebench, files=_livebench_files, aggregate=aggregate_livebench,
-    max_new_tokens=4096)
+    max_new_tokens=4096, version=2)
 
 BENCHMARKS = [LIVEBENCH]
