@@ -7,10 +7,11 @@ instruction_following_eval), whose rules are the same.
 Every instruction of that registry (25) is here, keyed by its id (`keywords:existence`, ...), as a pure function
 `check(response, **arguments) -> bool` plus the arguments it requires (:data:`INSTRUCTIONS`). Questions store each
 instruction's arguments in IFEval's `kwargs` format; a missing argument would make IFEval draw a random one, so
-:func:`instruction_arguments` refuses it instead. Some rules, for instance: bullet points are `*` and `-` lines, a
-`**bold**` span counts as a highlighted section besides `*italic*` ones, json_format accepts a ```` ```json ````
-fence around the JSON, english_capital / english_lowercase also require the response to be detected as English,
-and a keyword is a case-insensitive regular expression.
+:func:`instruction_arguments` refuses it instead (:func:`checked_instructions` reads a whole question's, for the
+loaders of the `ifeval` benchmark and of LiveBench's instruction_following category). Some rules, for instance:
+bullet points are `*` and `-` lines, a `**bold**` span counts as a highlighted section besides `*italic*` ones,
+json_format accepts a ```` ```json ```` fence around the JSON, english_capital / english_lowercase also require the
+response to be detected as English, and a keyword is a case-insensitive regular expression.
 
 Verdicts (lm_eval/tasks/ifeval/utils.py):
 
@@ -62,6 +63,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from eval.base import EvalError, record_error
 
 RELATIONS = ("less than", "at least")
 CONSTRAINED_RESPONSES = ("My answer is yes.", "My answer is no.", "My answer is maybe.")
@@ -467,6 +470,38 @@ def instruction_arguments(instruction_id: str, kwargs: dict | None) -> dict:
         raise ValueError(f"{instruction_id}: nth_paragraph {given['nth_paragraph']} is not within 1.."
                          f"{given['num_paragraphs']}")
     return {name: list(value) if isinstance(value, tuple) else value for name, value in given.items()}
+
+
+def checked_instructions(benchmark: str, path: Path, record: str, row: dict) -> tuple[list[str], list[dict]]:
+    """A question's instructions (`instruction_id_list`) and each one's checker arguments (:func:`instruction_arguments`
+    of its `kwargs` entry), as IFEval's files and LiveBench's instruction_following category hold them. Raises
+    EvalError naming the benchmark, the file, the record and the field when a field is missing or malformed (ids not
+    strings, `kwargs` not one entry per instruction, an invalid argument) or an instruction has no checker here; also
+    when an instruction needs `langdetect` or nltk's Punkt model (:func:`punkt_missing`) and it is not installed, so
+    a run stops while loading rather than after generating."""
+    ids, kwargs = row.get("instruction_id_list"), row.get("kwargs")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise record_error(benchmark, path, record, "field 'instruction_id_list': missing, empty or not strings")
+    if not isinstance(kwargs, list) or len(kwargs) != len(ids):
+        raise record_error(benchmark, path, record,
+                           f"field 'kwargs': expected a list of {len(ids)} argument entries, one per instruction")
+    arguments = []
+    for index, (instruction, given) in enumerate(zip(ids, kwargs)):
+        if instruction not in INSTRUCTIONS:
+            raise EvalError(f"benchmark '{benchmark}': {path}: record {record}: instruction {instruction!r} has no "
+                            f"checker here; supported: {', '.join(INSTRUCTIONS)}")
+        if INSTRUCTIONS[instruction].needs_langdetect and not langdetect_available():
+            raise EvalError(f"benchmark '{benchmark}': {path}: record {record}: instruction {instruction!r} detects "
+                            "the response language with langdetect, as IFEval does, and langdetect is not "
+                            "installed: pip install langdetect")
+        if INSTRUCTIONS[instruction].needs_punkt and punkt_missing():
+            raise EvalError(f"benchmark '{benchmark}': {path}: record {record}: instruction {instruction!r} splits "
+                            f"the response with nltk's Punkt tokenizer, as IFEval does; {punkt_missing()}")
+        try:
+            arguments.append(instruction_arguments(instruction, given if isinstance(given, dict) else None))
+        except ValueError as error:
+            raise record_error(benchmark, path, record, f"field 'kwargs'[{index}]: {error}") from None
+    return ids, arguments
 
 
 def follows(instruction_id: str, response: str, arguments: dict) -> bool:
