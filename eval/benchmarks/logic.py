@@ -5,7 +5,10 @@
   `allenai/ZebraLogicBench-private`; the public `allenai/ZebraLogicBench` has the same layout with the answers hidden,
   which the loader refuses). The prompt follows ZeroEval's zebra-grid protocol (one worked example, the puzzle, then the
   JSON answer template built from the solution's header and house count: `{"reasoning": "___", "solution": {"House 1":
-  {column: "___", ...}, ...}}`), in our own words. Scoring is ZeroEval's `zebra_grid_eval.py`.
+  {column: "___", ...}, ...}}`), in our own words. Scoring is ZeroEval's `zebra_grid_eval.py` (@8c1485e; the whole
+  response is read, thinking included; tests/eval/official/test_zebralogic_official.py checks it case for case), with
+  its easy/hard and small-to-XL puzzle accuracies; `--scoring lenient` keeps the earlier reading (thinking removed
+  first, number cells compared by their text).
 - **AutoLogi** (`autologi`; Zhu et al. 2025, "AutoLogi: Automated Generation of Logic Puzzles for Evaluating Reasoning
   Abilities of Large Language Models"). Reads `testing-data/AutoLogi_{en,cn}.jsonl` of the GitHub release
   (8188zq/AutoLogi). Each puzzle ships its own Python verifier (`code.Inputs_Check_code` defines `inputs_check`,
@@ -135,11 +138,74 @@ def load_zebralogic(data_dir: Path, limit: int | None) -> list[Doc]:
     return docs
 
 
-def zebra_prediction(response: str) -> dict | None:
-    """The "solution" object of the response's last complete top-level JSON object, or None.
+def zebra_prediction(response: str):
+    """The "solution" value of the response's last complete top-level JSON object, or None (ZeroEval's
+    `extract_last_complete_json` and its filter in `zebra_grid_eval.py`).
 
-    ZeroEval's rule: the last balanced {...} of the text is parsed with `json.loads` after removing newlines; if that
-    one does not parse, or has no "solution", there is no answer (an earlier object is not tried)."""
+    The whole response is read, thinking included (ZeroEval removes nothing): the last balanced {...} is parsed with
+    `json.loads` after removing newlines; if that one does not parse, or its "solution" is missing or null, there is
+    no answer (an earlier object is not tried). Any other "solution" value counts as an answer, even one that is not
+    an object (it then has no cells right)."""
+    span = last_balanced_span(response or "")
+    if span is None:
+        return None
+    try:
+        parsed = json.loads(span.replace("\n", ""))
+    except (json.JSONDecodeError, RecursionError):  # ZeroEval stops on a RecursionError
+        return None
+    return parsed.get("solution") if isinstance(parsed, dict) else None
+
+
+def _official_cell(value) -> str | None:
+    """A predicted cell as ZeroEval's `eval_model` reads it: null or empty is no answer, a list counts by its first
+    element, a string is lower-cased and stripped. ZeroEval stops with an error on anything else (a number, a
+    boolean, a non-empty object, a list whose first element is not a string); here such a cell is wrong."""
+    if value is None or (isinstance(value, (str, list, dict)) and len(value) == 0):
+        return None
+    if isinstance(value, list):
+        value = value[0]
+    return value.lower().strip() if isinstance(value, str) else None
+
+
+def zebra_correct_cells(prediction, header: list[str], rows: list[list[str]]) -> int:
+    """How many cells of the solution grid the predicted table gets right (ZeroEval: lower-cased, outer spaces
+    stripped, exact match; a missing house, column or value is wrong). A house that is not an object has no cells
+    right (ZeroEval skips it, or stops with an error where its `in` test happens to match)."""
+    correct = 0
+    for house, truth in zebra_table(header, rows).items():
+        predicted = prediction.get(house) if isinstance(prediction, dict) else None
+        if not isinstance(predicted, dict):
+            continue
+        for column, value in truth.items():
+            cell = _official_cell(predicted.get(column))
+            correct += cell is not None and cell == value.lower().strip()
+    return correct
+
+
+def score_zebralogic(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """ZeroEval's `zebra_grid_eval.py` (`eval_model`, single mode) on one puzzle: `cell_accuracy` is the share of the
+    grid's cells right, `puzzle_accuracy` is 1 when all are right. The answer is the "solution" of the last complete
+    JSON object of the whole response (:func:`zebra_prediction`; a JSON object inside a thinking block counts);
+    cells are compared after lower-casing and stripping outer whitespace; a list value counts by its first element.
+    Where ZeroEval stops with an error (a number or boolean as a cell, a house that is not an object), the cell is
+    wrong. No answer scores 0 on both."""
+    header, rows = doc.document["header"], doc.document["rows"]
+    prediction = zebra_prediction(response)
+    if prediction is None:
+        return "", {"puzzle_accuracy": 0.0, "cell_accuracy": 0.0}
+    total = len(rows) * (len(header) - 1)
+    correct = zebra_correct_cells(prediction, header, rows)
+    return (json.dumps(prediction, ensure_ascii=False),
+            {"puzzle_accuracy": float(correct == total), "cell_accuracy": correct / total})
+
+
+# `--scoring lenient`: the project's earlier reading (scorer version 1). Thinking blocks are removed first (an answer
+# only inside the thinking does not count; braces left open in the thinking do not swallow the answer), and a number
+# or boolean cell is compared by its text ("3" for 3) where ZeroEval stops with an error.
+
+
+def zebra_prediction_lenient(response: str) -> dict | None:
+    """The "solution" object of the last complete top-level JSON object after the thinking is removed, or None."""
     span = last_balanced_span(strip_think(response))
     if span is None:
         return None
@@ -151,8 +217,8 @@ def zebra_prediction(response: str) -> dict | None:
     return solution if isinstance(solution, dict) else None
 
 
-def _cell_text(value) -> str | None:
-    """A predicted cell as ZeroEval reads it: a list counts by its first element; null or empty is no answer."""
+def _lenient_cell(value) -> str | None:
+    """A list counts by its first element; null or empty is no answer; a non-string scalar is read as its text."""
     if isinstance(value, list):
         value = value[0] if value else None
     if value is None or value == "":
@@ -160,42 +226,49 @@ def _cell_text(value) -> str | None:
     return (value if isinstance(value, str) else str(value)).lower().strip()
 
 
-def zebra_correct_cells(prediction: dict, header: list[str], rows: list[list[str]]) -> int:
-    """How many cells of the solution grid the predicted table gets right (ZeroEval: lower-cased, outer spaces
-    stripped, exact match; a missing house, column or value is wrong)."""
-    correct = 0
-    for house, truth in zebra_table(header, rows).items():
-        predicted = prediction.get(house)
-        if not isinstance(predicted, dict):
-            continue
-        for column, value in truth.items():
-            cell = _cell_text(predicted.get(column))
-            correct += cell is not None and cell == value.lower().strip()
-    return correct
-
-
-def score_zebralogic(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """ZeroEval's `zebra_grid_eval.py` on one puzzle: `cell_accuracy` is the share of the grid's cells right,
-    `puzzle_accuracy` is 1 when all are right. Cells are compared after lower-casing and stripping outer whitespace;
-    a list value counts by its first element; a non-string scalar is compared by its text (ZeroEval raises there).
-    An unparsable response, or one without a "solution" object, scores 0 on both."""
+def score_zebralogic_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """:func:`score_zebralogic` with the lenient reading above."""
     header, rows = doc.document["header"], doc.document["rows"]
-    prediction = zebra_prediction(response)
+    prediction = zebra_prediction_lenient(response)
     if prediction is None:
         return "", {"puzzle_accuracy": 0.0, "cell_accuracy": 0.0}
-    total = len(rows) * (len(header) - 1)
-    correct = zebra_correct_cells(prediction, header, rows)
+    total, correct = len(rows) * (len(header) - 1), 0
+    for house, truth in zebra_table(header, rows).items():
+        predicted = prediction.get(house)
+        if isinstance(predicted, dict):
+            for column, value in truth.items():
+                cell = _lenient_cell(predicted.get(column))
+                correct += cell is not None and cell == value.lower().strip()
     return (json.dumps(prediction, ensure_ascii=False),
             {"puzzle_accuracy": float(correct == total), "cell_accuracy": correct / total})
 
 
+# ZeroEval's size groups ("houses*attributes"): easy and hard (the leaderboard's split), and small to XL.
+ZEBRA_SIZE_GROUPS = {
+    "easy": ("2*2", "2*3", "2*4", "2*5", "2*6", "3*2", "3*3"),
+    "hard": ("3*4", "3*5", "4*2", "3*6", "4*3", "4*4", "5*2", "6*2", "4*5", "4*6", "5*3", "5*4", "5*5", "5*6", "6*3",
+             "6*4", "6*5", "6*6"),
+    "small": ("2*2", "2*3", "2*4", "2*5", "2*6", "3*2", "3*3", "4*2"),
+    "medium": ("3*4", "3*5", "3*6", "4*3", "4*4", "5*2", "6*2"),
+    "large": ("4*5", "5*3", "4*6", "5*4", "6*3"),
+    "xl": ("5*5", "6*4", "5*6", "6*5", "6*6"),
+}
+
+
 def aggregate_zebralogic(docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:
     """ZeroEval's summary: puzzle accuracy over puzzles; cell accuracy over all cells of all puzzles (a 6x6 grid
-    weighs more than a 2x2 one), not the mean of the per-puzzle shares."""
+    weighs more than a 2x2 one), not the mean of the per-puzzle shares; then puzzle accuracy per size group
+    (`puzzle_accuracy/easy`, `/hard`, `/small`, `/medium`, `/large`, `/xl`; a group without puzzles is left out,
+    where ZeroEval divides by zero). ZeroEval's "No answer" share is not reported."""
     cells = [len(d.document["rows"]) * (len(d.document["header"]) - 1) for d in docs]
     correct = sum(round(s["cell_accuracy"] * n) for s, n in zip(scores, cells))
-    return {"puzzle_accuracy": sum(s["puzzle_accuracy"] for s in scores) / len(scores),
-            "cell_accuracy": correct / sum(cells)}
+    summary = {"puzzle_accuracy": sum(s["puzzle_accuracy"] for s in scores) / len(scores),
+               "cell_accuracy": correct / sum(cells)}
+    for group, sizes in ZEBRA_SIZE_GROUPS.items():
+        solved = [s["puzzle_accuracy"] for d, s in zip(docs, scores) if d.document.get("size") in sizes]
+        if solved:
+            summary[f"puzzle_accuracy/{group}"] = sum(solved) / len(solved)
+    return summary
 
 
 ZEBRALOGIC = Benchmark(
@@ -204,8 +277,8 @@ ZEBRALOGIC = Benchmark(
            "puzzle, solution {header, rows}, created_at; with the answers, not the public hidden copy)",
     source="https://huggingface.co/datasets/WildEval/ZebraLogic (huggingface-cli download --repo-type dataset "
            "WildEval/ZebraLogic --local-dir DATA_DIR/zebralogic); gated: allenai/ZebraLogicBench-private",
-    load=load_zebralogic, score=score_zebralogic, files=_zebra_files, aggregate=aggregate_zebralogic,
-    max_new_tokens=4096)
+    load=load_zebralogic, score=score_zebralogic, lenient=score_zebralogic_lenient, files=_zebra_files,
+    aggregate=aggregate_zebralogic, max_new_tokens=4096, version=2)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -92,17 +92,21 @@ def test_zebralogic_scoring_follows_zeroeval(data_dir):
     assert ZEBRALOGIC.score(answer, small)[1] == {"puzzle_accuracy": 1.0, "cell_accuracy": 1.0}
     half = {"House 1": {"Name": "Eric", "Color": "red"}}
     assert ZEBRALOGIC.score(_zebra_answer(half), small)[1] == {"puzzle_accuracy": 0.0, "cell_accuracy": 0.5}
-    # unparsable, no "solution" key, or an answer only inside the thinking block: 0
+    # unparsable or no "solution" key: 0; an answer only inside the thinking block counts (ZeroEval reads the whole
+    # response), except with --scoring lenient, which removes the thinking first
     zero = {"puzzle_accuracy": 0.0, "cell_accuracy": 0.0}
     assert ZEBRALOGIC.score("House 1 is Eric with red.", small) == ("", zero)
     assert ZEBRALOGIC.score('{"reasoning": "x", "solution": {"House 1": ', small)[1] == zero
     assert ZEBRALOGIC.score(json.dumps({"answer": right}), small)[1] == zero
-    assert ZEBRALOGIC.score("<think>" + _zebra_answer(right) + "</think>no idea", small)[1] == zero
+    thought = "<think>" + _zebra_answer(right) + "</think>no idea"
+    assert ZEBRALOGIC.score(thought, small)[1] == {"puzzle_accuracy": 1.0, "cell_accuracy": 1.0}
+    assert ZEBRALOGIC.scorer("lenient")(thought, small)[1] == zero
     # the last object does not parse: no fall back to an earlier one (ZeroEval)
     assert zebra_prediction(_zebra_answer(right) + ' then {"solution": {oops}}') is None
     # aggregate: puzzle accuracy over puzzles, cell accuracy over all cells (4 + 9 cells here)
     scores = [ZEBRALOGIC.score(_zebra_answer(right), small)[1], ZEBRALOGIC.score("nothing", large)[1]]
-    assert ZEBRALOGIC.summarize([small, large], scores) == {"puzzle_accuracy": 0.5, "cell_accuracy": 4 / 13}
+    assert ZEBRALOGIC.summarize([small, large], scores) == {"puzzle_accuracy": 0.5, "cell_accuracy": 4 / 13,
+                                                            "puzzle_accuracy/easy": 0.5, "puzzle_accuracy/small": 0.5}
 
 
 def test_zebralogic_partial_cells():
