@@ -14,7 +14,7 @@ from fixtures.code import BFCL_RECORDS, LCB_PROBLEMS, encode_private, write_bfcl
 from eval.base import Doc, EvalError
 from eval.benchmarks import BENCHMARKS
 from eval.benchmarks.bfcl import decode_lenient, decode_qwen_fc, standardize
-from eval.benchmarks.code import decode_private_tests, extract_code, outputs_match
+from eval.benchmarks.code import decode_private_tests, extract_code, extract_code_lenient, outputs_match
 
 LCB, LCB_QWEN3, BFCL = BENCHMARKS["livecodebench"], BENCHMARKS["livecodebench_qwen3"], BENCHMARKS["bfcl"]
 
@@ -131,13 +131,18 @@ def test_lcb_broken_json_line_is_named(tmp_path):
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def test_extract_code_takes_the_last_python_block_after_reasoning():
+def test_extract_code_takes_the_lines_between_the_last_two_fences_after_reasoning():
     assert extract_code("<think>```python\nprint(0)\n```</think>\nNo code here.") is None
     draft_then_final = "Draft:\n```python\nprint(1)\n```\nFinal:\n```python\nprint(2)\n```\nExample:\n```\n5\n```"
-    assert extract_code(draft_then_final) == "print(2)\n"
-    assert extract_code("```\nprint(3)\n```") == "print(3)\n"  # untagged only when no python block
-    assert extract_code("```cpp\nint main(){}\n```") is None
-    assert extract_code("```python\nprint(4)\n") is None  # an unclosed block is not a program
+    assert extract_code(draft_then_final) == "5"  # LiveCodeBench: the last two fence lines, whatever the tag
+    assert extract_code("```\nprint(3)\n```") == "print(3)"
+    assert extract_code("```cpp\nint main(){}\n```") == "int main(){}"
+    assert extract_code("```python\nprint(4)\n") is None  # one fence line: no program
+    # --scoring lenient keeps the earlier rule: the last python block, else the last untagged one
+    assert extract_code_lenient(draft_then_final) == "print(2)\n"
+    assert extract_code_lenient("```\nprint(3)\n```") == "print(3)\n"
+    assert extract_code_lenient("```cpp\nint main(){}\n```") is None
+    assert extract_code_lenient("```python\nprint(4)\n") is None
 
 
 @pytest.mark.parametrize("printed, expected, same", [
@@ -176,7 +181,7 @@ def test_lcb_scores_known_programs(lcb_docs, question_id, code, passed):
     doc = lcb_docs[question_id]
     extracted, score = LCB.score(respond(code), doc)
     assert score == {"pass@1": passed, f"pass@1_{doc.document['difficulty']}": passed}
-    assert extracted.endswith(code + "\n") and extracted.startswith("# verdict: ")
+    assert extracted.endswith(code) and extracted.startswith("# verdict: ")
 
 
 def test_lcb_failure_reasons(lcb_docs, monkeypatch):
