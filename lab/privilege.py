@@ -108,7 +108,8 @@ def run_lab(tasks: list[str], method_keys: str | None = None, seeds: int | None 
     first = next(iter(experiments.values()))
     settings = {"seeds": len(first.seeds), "steps": first.steps, "quick": quick, "command": command,
                 "seconds": round(time.perf_counter() - started), "recipes": {
-                    task: recipe_summary(experiment.recipe) for task, experiment in experiments.items()}}
+                    task: run_settings(task_runs[0].config) for task, (_, task_runs, _) in prepared.items()
+                    if task_runs}}
     report = write_report(results, settings, Path(output))
     log(f"report: {report} ({time.perf_counter() - started:.0f} s)")
     return report
@@ -128,9 +129,7 @@ def fill_run(task_results: TaskResults, experiment, run, evaluations) -> None:
     task_results.metrics.setdefault(key, []).append([json.loads(row) for row in rows])
 
 
-def recipe_summary(recipe: str) -> dict:
-    from dopd_vl.config import read_yaml
-
-    values = read_yaml(recipe)[0]
-    return {key: values[key] for key in ("prompts_per_step", "rollouts_per_prompt", "learning_rate", "temperature")
-            if key in values}
+def run_settings(config) -> dict:
+    """The distillation settings every run of a lab file shares, as its resolved config has them."""
+    return {key: getattr(config, key) for key in ("prompts_per_step", "rollouts_per_prompt", "learning_rate",
+                                                   "temperature")}

@@ -218,14 +218,14 @@ def write_report(results: list[TaskResults], settings: dict, output: Path) -> Pa
               f"{settings['seeds']} seed(s), {settings['steps']} optimizer steps per run"
               + (" (`--quick`)" if settings["quick"] else "") + ".", ""]
     lines += ["Every run starts from the same student, trains on the same prompts in the same order for the same "
-              "steps (the pair's recipe, `configs/recipes/`), and is scored on a held-out split that never shows "
+              "steps (the settings of the task's lab file, `configs/experiments/lab-*.yaml`), and is scored on a held-out split that never shows "
               "privileged input (greedy decoding, the `dopd-vl eval` benchmark's scorer). Accuracies are in %; "
               "'gap recovered' is (method - student) / (teacher - student), the teacher without privileged input.",
               ""]
     for task_results in results:
         task, own = task_results.task, OWN_PRIVILEGED[task_results.task]
         plots = plot_task(task_results, output)
-        recipe = settings["recipes"][task]
+        recipe = settings["recipes"].get(task, {})
         lines += [f"## {task} (`{task_results.pair}` pair)", "",
                   f"Distillation: {recipe.get('prompts_per_step')} prompts x {recipe.get('rollouts_per_prompt')} "
                   f"rollouts per step, learning rate {recipe.get('learning_rate')}; held-out set: "
