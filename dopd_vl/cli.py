@@ -177,10 +177,10 @@ def cmd_eval(args) -> None:
 def cmd_eval_compare(args) -> None:
     from eval.compare import compare
 
-    print(compare([Path(folder).expanduser() for folder in args.runs], Path(args.output).expanduser(),
+    print(compare([Path(folder).expanduser() for folder in args.runs],
+                  Path(args.output).expanduser() if args.output else None,
                   teacher=Path(args.teacher).expanduser() if args.teacher else None,
                   student=Path(args.student).expanduser() if args.student else None))
-    print(f"written: {Path(args.output) / 'compare.md'}, {Path(args.output) / 'compare.png'}")
 
 
 def build_compare_parser() -> argparse.ArgumentParser:
@@ -193,8 +193,8 @@ def build_compare_parser() -> argparse.ArgumentParser:
     parser.add_argument("runs", nargs="+", metavar="DIR", help="run folders, each with a results.json")
     parser.add_argument("--teacher", help="the teacher's run folder (default: the run whose model is PAIR:teacher)")
     parser.add_argument("--student", help="the student's run folder (default: the run whose model is PAIR:student)")
-    parser.add_argument("--output", default="outputs/eval/compare",
-                        help="folder for compare.md and compare.png (default: outputs/eval/compare)")
+    parser.add_argument("--output", help="folder for compare.md and compare.png (default: compare/ beside the runs, "
+                                         "in their common parent folder; the paths written are printed in full)")
     return parser
 
 

@@ -43,9 +43,21 @@ def test_compare_table_markdown_and_png(tmp_path, capsys):
     assert lines[5].split() == ["dopd", "runs/dopd/final", "55.0", "70.0", "30.0", "62.5", "75%"]
     markdown = (out / "compare.md").read_text()
     assert "| dopd | runs/dopd/final | 55.0 | 70.0 | 30.0 | 62.5 | 75% |" in markdown
-    assert "teacher = teacher and student = student" in markdown
+    assert "the teacher is the run `teacher` (tiny:teacher), the student `student` (tiny:student)" in markdown
+    assert f"written: {(out / 'compare.md').resolve()}, {(out / 'compare.png').resolve()}" in printed
     with Image.open(out / "compare.png") as image:
-        assert image.format == "PNG" and image.width > 300
+        assert image.format == "PNG" and image.width >= 1200 and image.info["dpi"][0] == pytest.approx(150, abs=1)
+
+
+def test_teacher_and_student_come_first_and_the_default_output_is_beside_the_runs(tmp_path, capsys):
+    runs = tmp_path / "evals"
+    dopd = write_run(runs / "dopd", "runs/dopd/final", {"mmstar": 0.55})
+    student = write_run(runs / "student", "tiny:student", {"mmstar": 0.40})
+    teacher = write_run(runs / "teacher", "tiny:teacher", {"mmstar": 0.60})
+    assert main(["eval", "compare", str(dopd), str(student), str(teacher)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[2:5]] == ["teacher", "student", "dopd"]
+    assert (runs / "compare" / "compare.md").is_file() and (runs / "compare" / "compare.png").is_file()
 
 
 def test_explicit_roles_and_missing_ones(tmp_path):
