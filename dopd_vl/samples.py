@@ -68,8 +68,9 @@ def token_states(micro_batch, statistics, options) -> list[str] | None:
     return states
 
 
-def page_rollouts(micro_batch, statistics, options, tokenizer, reward) -> list[Rollout]:
-    """Every rollout of the micro-batch as tokens with their states and signals, and its verdict."""
+def page_rollouts(micro_batch, statistics, options, tokenizer, reward, stop_ids) -> list[Rollout]:
+    """Every rollout of the micro-batch as tokens with their states and signals, and its verdict (`stop_ids`: the
+    rollout engine's end-of-turn ids; a response that does not end in one was cut at the length limit)."""
     states = token_states(micro_batch, statistics, options)
     signals = micro_batch.signals
     gaps = signals.gap_N.tolist() if signals.has_gap else None
@@ -77,7 +78,6 @@ def page_rollouts(micro_batch, statistics, options, tokenizer, reward) -> list[R
     student = signals.privileged_student.logprob_N.exp().tolist() if signals.privileged_student is not None else None
     rows_N = micro_batch.student_scoring.rows_N.tolist()
     token_ids = micro_batch.student_scoring.token_ids_N.tolist()
-    stop_ids = set(tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"]))
     rollouts = micro_batch.rollouts
     per_row: list[list[Token]] = [[] for _ in rollouts.response_ids]
     for n, (row, token_id) in enumerate(zip(rows_N, token_ids)):
@@ -267,10 +267,10 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def write_samples(folder: Path, tokenizer, micro_batch, statistics, options, metrics: dict, step: int, *,
-                  reward=None, every: int, last_step: int) -> Path:
+                  stop_ids, reward=None, every: int, last_step: int) -> Path:
     """Write `folder/step_<step>.html` and redraw `folder/index.html`; returns the page's path. `every` and
     `last_step` place the page's neighbours; `reward(record, text)` gives the badges (None: no verdicts)."""
-    rollouts = page_rollouts(micro_batch, statistics, options, tokenizer, reward)
+    rollouts = page_rollouts(micro_batch, statistics, options, tokenizer, reward, stop_ids)
     previous = step - every if step - every >= every else None
     following = step + every if step + every <= last_step else None
     page = folder / f"step_{step}.html"

@@ -623,8 +623,8 @@ def train(config: TrainConfig, resume: bool = False, reward: Reward | None = Non
                 from dopd_vl.samples import write_samples
 
                 write_samples(output / "samples", run.pair.tokenizer, result.micro_batches[0], result.statistics,
-                              run.options, metrics, step + 1, reward=run.reward, every=config.sample_every,
-                              last_step=config.max_steps)
+                              run.options, metrics, step + 1, stop_ids=run.engine.stop_ids, reward=run.reward,
+                              every=config.sample_every, last_step=config.max_steps)
         if config.save_steps and (step + 1) % config.save_steps == 0 and step + 1 < config.max_steps:
             save_checkpoint(run, step + 1)
     final, staging = output / "final", output / ".final.partial"
