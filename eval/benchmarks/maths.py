@@ -3,8 +3,9 @@
 Answers are compared as numbers or expressions, except GSM8K's, compared as lm-evaluation-harness does:
 
 - MATH-500 and AIME 2025: the content of the response's last complete ``\\boxed{...}`` (see :func:`last_boxed`) is
-  compared with the reference answer by symbolic equivalence, with `math-verify` (sympy behind it): see
-  :func:`math_equal`.
+  compared with the reference answer by the official rules: the grader the MATH-500 release ships (OpenAI PRM800K's
+  `grade_answer`) and AIME's integer answers (:mod:`eval.math_grading`); ``--scoring lenient`` compares by symbolic
+  equivalence with `math-verify` instead, as lighteval and open-r1 do (:func:`math_equal`).
 - GSM8K: lm-evaluation-harness 0.4.13's two filters, ``strict-match`` and ``flexible-extract``, and its string
   exact match (see :func:`score_gsm8k`); ``--scoring lenient`` compares the numbers instead.
 - arith: the integer a response ends on (see :func:`arith_answer`).
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from eval.base import Benchmark, Doc, jsonl_records, parquet_rows, record_error, require
 from eval.extract import last_boxed
+from eval.math_grading import aime_equal, math500_equal
 from eval.metrics import strip_think
 
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
@@ -86,15 +88,29 @@ def math_equal(answer: str | None, reference: str) -> bool:
     return bool(verify(gold, prediction, timeout_seconds=seconds))
 
 
-def score_boxed(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """MATH-500 / AIME 2025 accuracy: the last complete ``\\boxed{}`` of the response (after any thinking block) is
-    symbolically equivalent to the reference answer (:func:`math_equal`). No box: wrong.
+def boxed_answer(response: str) -> str | None:
+    """The content of the response's last complete ``\\boxed{}`` after any thinking block; None without one."""
+    return last_boxed(strip_think(response))
 
-    Reference: the MATH answer-checking protocol (Hendrycks et al. 2021; Lightman et al. 2023 for the MATH-500 subset)
-    as run by Hugging Face's lighteval / open-r1 with math-verify: the final boxed answer, compared by equivalence
-    rather than by string match. AIME answers are integers from 0 to 999, compared the same way.
-    """
-    extracted = last_boxed(strip_think(response))
+
+def score_math500(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """MATH-500 accuracy by the grader of its release (Lightman et al. 2023, PRM800K `grade_answer`, see
+    :func:`eval.math_grading.math500_equal`): normal forms, then tuples element by element and sympy. No box: wrong."""
+    extracted = boxed_answer(response)
+    return extracted or "", {"accuracy": float(math500_equal(extracted, doc.target))}
+
+
+def score_aime(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """AIME accuracy: the box holds the reference integer, in digits (:func:`eval.math_grading.aime_equal`)."""
+    extracted = boxed_answer(response)
+    return extracted or "", {"accuracy": float(aime_equal(extracted, doc.target))}
+
+
+def score_boxed(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """``--scoring lenient`` for MATH-500 and AIME 2025: the last box is symbolically equivalent to the reference
+    (:func:`math_equal`, math-verify as lighteval and open-r1 run it). It accepts what the official rules refuse:
+    unreduced fractions, sets in another order, ``0.25`` for ``25\\%``, unit words, and for AIME ``7.0`` or ``x=7``."""
+    extracted = boxed_answer(response)
     return extracted or "", {"accuracy": float(math_equal(extracted, doc.target))}
 
 
@@ -127,8 +143,8 @@ MATH500 = Benchmark(
     layout="math500/test.jsonl (one JSON object a line: problem, solution, answer, subject, level, unique_id)",
     source="https://huggingface.co/datasets/HuggingFaceH4/MATH-500 "
            "(huggingface-cli download --repo-type dataset HuggingFaceH4/MATH-500 --local-dir DATA_DIR/math500)",
-    load=load_math500, score=score_boxed, files=lambda data_dir: [data_dir / "math500" / "test.jsonl"],
-    max_new_tokens=4096)
+    load=load_math500, score=score_math500, lenient=score_boxed,
+    files=lambda data_dir: [data_dir / "math500" / "test.jsonl"], max_new_tokens=4096, version=2)
 
 
 # AIME 2025 (opencompass/AIME2025) ------------------------------------------------------------------------------------
@@ -158,8 +174,8 @@ AIME25 = Benchmark(
     layout="aime25/aime2025-I.jsonl and aime25/aime2025-II.jsonl (one JSON object a line: question, answer)",
     source="https://huggingface.co/datasets/opencompass/AIME2025 "
            "(huggingface-cli download --repo-type dataset opencompass/AIME2025 --local-dir DATA_DIR/aime25)",
-    load=load_aime25, score=score_boxed,
-    files=lambda data_dir: [data_dir / "aime25" / name for name in AIME25_FILES], max_new_tokens=4096)
+    load=load_aime25, score=score_aime, lenient=score_boxed,
+    files=lambda data_dir: [data_dir / "aime25" / name for name in AIME25_FILES], max_new_tokens=4096, version=2)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
