@@ -1,4 +1,10 @@
-"""Text multiple-choice benchmarks: C-Eval (validation split), Chinese single-choice questions with options A-D."""
+"""Text multiple-choice benchmarks: C-Eval (validation split), Chinese single-choice questions with options A-D.
+
+Official scoring is the zero-shot answer-only rule of C-Eval's own evaluator for chat models (hkust-nlp/ceval
+`code/evaluator_series/evaluators/chatgpt.py` @cba65ae, whose prompt :func:`ceval_prompt` reproduces): see
+:func:`ceval_official_choice`. ``--scoring lenient`` reads the answer with the project's shared multiple-choice rule
+and Chinese answer cues (:func:`ceval_choice`).
+"""
 
 from __future__ import annotations
 
@@ -124,14 +130,49 @@ def ceval_choice(response: str, options: dict[str, str]) -> str | None:
     return extract_choice(text, {letter: _fold(option) for letter, option in options.items()})
 
 
-def score_ceval(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """C-Eval accuracy: the chosen letter equals the answer. The headline ``accuracy`` is the mean over all questions
-    (as lm-evaluation-harness's ``ceval-valid`` group, weighted by size); each sample also reports its category's
-    metric, so ``accuracy_stem`` / ``_social_science`` / ``_humanities`` / ``_other`` are the per-category means
-    (C-Eval's leaderboard columns)."""
-    chosen = ceval_choice(response, doc.document["options"])
+# C-Eval's answer cues, in the order its evaluator tries them: the first cue found anywhere in the response decides,
+# and its last occurrence gives the letter. Each cue may be followed by one space, 选, 项 and one more space.
+_CEVAL_CUES = ("答案是", "答案为", "答案应为", "答案选", "答案是:", "答案应该是:", "正确的一项是", "答案为:", "答案应为:",
+               "答案:", "答案是：", "答案应该是：", "答案为：", "答案应为：", "答案：")
+_CEVAL_PATTERNS = (re.compile(r"^选([A-D])"), re.compile(r"^选项([A-D])"),
+                   *(re.compile(re.escape(cue) + (r"\s?([A-D])" if cue == "正确的一项是" else r"\s?选?项?\s?([A-D])"))
+                     for cue in _CEVAL_CUES))
+
+
+def ceval_official_choice(response: str) -> str | None:
+    """The letter C-Eval's evaluator reads from a zero-shot chat answer (after any thinking block): the reply's first
+    character when it is A-D, else the last match of the first cue pattern that matches (``选B`` or ``选项B`` at the
+    start, ``答案是B``, ``答案：C``, ``正确的一项是D``...). Only upper-case ASCII letters count; None when nothing
+    matches."""
+    text = strip_think(response).strip()
+    if not text:
+        return None
+    if text[0] in LETTERS:
+        return text[0]
+    for pattern in _CEVAL_PATTERNS:
+        letters = pattern.findall(text)
+        if letters:
+            return letters[-1]
+    return None
+
+
+def _ceval_scores(chosen: str | None, doc: Doc) -> tuple[str, dict[str, float]]:
     correct = float(chosen == doc.target)
     return chosen or "", {"accuracy": correct, CATEGORY_METRICS[doc.document["category"]]: correct}
+
+
+def score_ceval(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """C-Eval accuracy: the letter C-Eval's evaluator reads (:func:`ceval_official_choice`) equals the answer. The
+    headline ``accuracy`` is the mean over all questions (as lm-evaluation-harness's ``ceval-valid`` group, weighted by
+    size); each sample also reports its category's metric, so ``accuracy_stem`` / ``_social_science`` /
+    ``_humanities`` / ``_other`` are the per-category means (C-Eval's leaderboard columns)."""
+    return _ceval_scores(ceval_official_choice(response), doc)
+
+
+def score_ceval_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """``--scoring lenient``: the letter of the shared multiple-choice rule with Chinese cues (:func:`ceval_choice`),
+    which also reads full-width letters, options quoted by their text, "the answer is B" and a cue after the letter."""
+    return _ceval_scores(ceval_choice(response, doc.document["options"]), doc)
 
 
 CEVAL = Benchmark(
@@ -142,7 +183,7 @@ CEVAL = Benchmark(
     source="https://huggingface.co/datasets/ceval/ceval-exam (huggingface-cli download --repo-type dataset "
            "ceval/ceval-exam --local-dir DATA_DIR/ceval), or the CSV zip linked from "
            "https://github.com/hkust-nlp/ceval",
-    load=load_ceval, score=score_ceval, files=lambda data_dir: [path for _, path in ceval_files(data_dir)],
-    max_new_tokens=256, version=2)
+    load=load_ceval, score=score_ceval, lenient=score_ceval_lenient, files=lambda data_dir: [path for _, path in ceval_files(data_dir)],
+    max_new_tokens=256, version=3)
 
 BENCHMARKS = [CEVAL]
