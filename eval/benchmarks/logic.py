@@ -12,8 +12,10 @@
 - **AutoLogi** (`autologi`; Zhu et al. 2025, "AutoLogi: Automated Generation of Logic Puzzles for Evaluating Reasoning
   Abilities of Large Language Models"). Reads `testing-data/AutoLogi_{en,cn}.jsonl` of the GitHub release
   (8188zq/AutoLogi). Each puzzle ships its own Python verifier (`code.Inputs_Check_code` defines `inputs_check`,
-  `code.Constraint_List_code` defines `constraint_list`); the generated arrangement is accepted when both accept it,
-  exactly the release's `evaluation/eval.py`. The verifier runs in the evaluation sandbox (`eval/sandbox.py`: a
+  `code.Constraint_List_code` defines `constraint_list`); the generated arrangement is accepted when both accept it
+  and the verifier prints nothing of its own, exactly the release's `evaluation/eval.py` @d67fda1
+  (tests/eval/official/test_autologi_official.py checks it case for case); `--scoring lenient` rewrites
+  `true`/`false` as whole words only and ignores the verifier's prints. The verifier runs in the evaluation sandbox (`eval/sandbox.py`: a
   separate, resource-limited Python process; :func:`run_verifier`); nothing from the dataset or the response is
   executed in this process.
 """
@@ -290,77 +292,53 @@ VERIFIER_TIMEOUT_S = 10.0  # wall clock per verification (the release uses 20 s;
 VERIFIER_MEMORY_BYTES = 1 << 30  # address space of the verifier process
 _ACCEPTED = "AUTOLOGI-VERDICT: accepted"
 
-# The program run in the sandbox: it reads the puzzle's verifier text and the arrangement from stdin (JSON) and
-# prints the verdict last. The verifier text is executed there, never in the evaluation's own process.
-_RUNNER = r'''
+# The program run in the sandbox: it reads the puzzle's verifier text and the arrangement (its Python repr) from stdin
+# as JSON and prints the verdict last. As in the release's test program, the arrangement is evaluated after the
+# verifier's code, in its namespace. Nothing of it is executed in the evaluation's own process.
+_RUNNER = r"""
 import json, sys
 
-def decode(obj):
-    (tag, value), = obj.items()
-    if tag == "dict":
-        return {key: item for key, item in value}
-    if tag == "set":
-        return set(value)
-    if tag == "tuple":
-        return tuple(value)
-    raise ValueError(tag)
-
-inputs_check_code, constraint_list_code, arrangement = json.loads(sys.stdin.read(), object_hook=decode)
+inputs_check_code, constraint_list_code, arrangement_text = json.loads(sys.stdin.read())
 namespace = {"__name__": "autologi_verifier"}
 exec(compile(inputs_check_code, "Inputs_Check_code", "exec"), namespace)
 exec(compile(constraint_list_code, "Constraint_List_code", "exec"), namespace)
+arrangement = eval(compile(arrangement_text, "arrangement", "eval"), namespace)
 accepted = bool(namespace["inputs_check"](arrangement)) and all(
     bool(constraint(arrangement)) for constraint in namespace["constraint_list"])
 print()
 print("%s" if accepted else "AUTOLOGI-VERDICT: rejected")
-''' % _ACCEPTED
-
-
-class UnencodableArrangement(ValueError):
-    pass
-
-
-def encode_arrangement(value):
-    """A Python literal as tagged JSON the verifier process rebuilds exactly: dicts (any hashable keys), sets and
-    tuples keep their types. Anything else a literal can hold (bytes, complex, Ellipsis) is not an arrangement."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, list):
-        return [encode_arrangement(v) for v in value]
-    if isinstance(value, tuple):
-        return {"tuple": [encode_arrangement(v) for v in value]}
-    if isinstance(value, (set, frozenset)):
-        return {"set": [encode_arrangement(v) for v in value]}
-    if isinstance(value, dict):
-        return {"dict": [[encode_arrangement(k), encode_arrangement(v)] for k, v in value.items()]}
-    raise UnencodableArrangement(f"a {type(value).__name__} is not an arrangement")
+""" % _ACCEPTED
 
 
 def run_verifier(inputs_check_code: str, constraint_list_code: str, arrangement,
-                 timeout_s: float | None = None) -> bool:
+                 timeout_s: float | None = None, quiet: bool = True) -> bool:
     """Whether a puzzle's own verifier accepts an arrangement: `inputs_check(arrangement)` and every function of
-    `constraint_list` return a true value (the release's `verify_function`).
+    `constraint_list` return a true value (the release's `verify_function`), the arrangement given as its Python
+    repr, as the release's test program writes it (a float infinity, written `inf`, is then a NameError: rejected).
+    With `quiet` (the release's rule: it accepts only when the program prints exactly ``True``), a verifier that
+    prints anything of its own is a rejection too.
 
     The verifier text runs in the evaluation sandbox (`eval.sandbox.run_python`: a separate isolated Python process
     in a fresh temporary folder, a clean environment, CPU time, address space (`VERIFIER_MEMORY_BYTES`), processes
     and file sizes limited by `setrlimit` before it starts, a wall-clock timeout after which everything it started is
-    killed), with the arrangement passed as tagged JSON on stdin (:func:`encode_arrangement`). A timeout, a crash, a
-    non-zero exit or a missing verdict is a rejection (0), never an error of the evaluation; a sandbox that cannot
-    be set up on the machine stops it (`SandboxError`, whose message says what to do). `timeout_s` defaults to
-    `VERIFIER_TIMEOUT_S`.
+    killed). A timeout, a crash, a non-zero exit or a missing verdict is a rejection (0), never an error of the
+    evaluation; a sandbox that cannot be set up on the machine stops it (`SandboxError`, whose message says what to
+    do). `timeout_s` defaults to `VERIFIER_TIMEOUT_S`.
     """
     from eval.sandbox import Limits, run_python
 
     timeout_s = VERIFIER_TIMEOUT_S if timeout_s is None else timeout_s
     try:
-        payload = json.dumps([inputs_check_code, constraint_list_code, encode_arrangement(arrangement)])
-    except (UnencodableArrangement, RecursionError, ValueError):
+        payload = json.dumps([inputs_check_code, constraint_list_code, repr(arrangement)])
+    except RecursionError:
         return False
     limits = Limits(cpu_seconds=max(1, math.ceil(timeout_s)), wall_seconds=timeout_s,
                     memory_bytes=VERIFIER_MEMORY_BYTES)
     run = run_python(_RUNNER, stdin=payload, limits=limits)
-    lines = run.stdout.strip().splitlines()
-    return run.ok and bool(lines) and lines[-1] == _ACCEPTED
+    output = run.stdout.strip()
+    if quiet:
+        return run.ok and output == _ACCEPTED
+    return run.ok and bool(output) and output.splitlines()[-1] == _ACCEPTED
 
 
 _CODE_BLOCK = re.compile(r"```(?:\s*[\w]+)?\s*\n(.*?)```", re.DOTALL)
@@ -375,12 +353,13 @@ def _literal(text: str):
         return _UNPARSED
 
 
-def parse_arrangement(response: str):
+def parse_arrangement(response: str, whole_words: bool = False):
     """The arrangement a response gives, or None when it gives none (AutoLogi's `compute_coding_pass1` rule).
 
     After :func:`strip_think`: the last fenced code block; else the last top-level {...}; else the last [...] (the
-    shortest bracketed span, as the release's regex does). `//` comments are removed, JSON `true`/`false` become
-    Python's (as whole words; the release also rewrites them inside strings), and the text is read with
+    shortest bracketed span, as the release's regex does). `//` comments up to a line end are removed, `true`/`false`
+    become Python's `True`/`False` wherever they occur, inside strings and words too (``"untrue"`` -> ``"unTrue"``, as
+    the release does; `whole_words`, the lenient rule, rewrites whole words only), and the text is read with
     `ast.literal_eval`; failing that, the part after the first `=` (`answer = {...}`), else `json.loads`.
     """
     text = strip_think(response)
@@ -395,7 +374,10 @@ def parse_arrangement(response: str):
     if candidate is None:
         return None
     candidate = _LINE_COMMENT.sub("", candidate)
-    value = _literal(re.sub(r"\bfalse\b", "False", re.sub(r"\btrue\b", "True", candidate)))
+    if whole_words:
+        value = _literal(re.sub(r"\bfalse\b", "False", re.sub(r"\btrue\b", "True", candidate)))
+    else:
+        value = _literal(candidate.replace("true", "True").replace("false", "False"))
     if value is _UNPARSED and "=" in candidate:
         value = _literal(candidate.split("=", 1)[1].strip())
     elif value is _UNPARSED:
@@ -442,17 +424,28 @@ def load_autologi(data_dir: Path, limit: int | None) -> list[Doc]:
     return docs
 
 
-def score_autologi(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """AutoLogi accuracy (the release's `evaluation/eval.py`): 1 when the puzzle's own `inputs_check` and every
-    function of its `constraint_list` accept the arrangement read by :func:`parse_arrangement`, else 0 (no
-    arrangement, a rejected one, a verifier error or a timeout). Also reported per language (`accuracy_en`,
-    `accuracy_cn`), as the paper's tables give them."""
+def _autologi_scores(response: str, doc: Doc, official: bool) -> tuple[str, dict[str, float]]:
     language = doc.document["language"]
-    arrangement = parse_arrangement(response)
+    arrangement = parse_arrangement(response, whole_words=not official)
     accepted = arrangement is not None and run_verifier(doc.document["inputs_check_code"],
-                                                        doc.document["constraint_list_code"], arrangement)
+                                                        doc.document["constraint_list_code"], arrangement,
+                                                        quiet=official)
     return ("" if arrangement is None else describe_arrangement(arrangement),
             {"accuracy": float(accepted), f"accuracy_{language}": float(accepted)})
+
+
+def score_autologi(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """AutoLogi accuracy (the release's `evaluation/eval.py`, `compute_coding_pass1`): 1 when the puzzle's own
+    `inputs_check` and every function of its `constraint_list` accept the arrangement read by
+    :func:`parse_arrangement`, and the verifier prints nothing of its own, else 0 (no arrangement, a rejected one, a
+    verifier error or a timeout). Also reported per language (`accuracy_en`, `accuracy_cn`), as the paper's tables
+    give them."""
+    return _autologi_scores(response, doc, official=True)
+
+
+def score_autologi_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """``--scoring lenient``: `true`/`false` rewritten as whole words only, and a verifier's own prints ignored."""
+    return _autologi_scores(response, doc, official=False)
 
 
 def describe_arrangement(value) -> str:
@@ -473,6 +466,7 @@ AUTOLOGI = Benchmark(
     layout="autologi/testing-data/AutoLogi_en.jsonl and autologi/testing-data/AutoLogi_cn.jsonl (the GitHub release: "
            "one puzzle a line with idx, prompt, code {Inputs_Check_code, Constraint_List_code, Traverse_code}, lang)",
     source="https://github.com/8188zq/AutoLogi (git clone https://github.com/8188zq/AutoLogi DATA_DIR/autologi)",
-    load=load_autologi, score=score_autologi, files=_autologi_files, max_new_tokens=4096)
+    load=load_autologi, score=score_autologi, lenient=score_autologi_lenient, files=_autologi_files,
+    max_new_tokens=4096, version=2)
 
 BENCHMARKS = [ZEBRALOGIC, AUTOLOGI]

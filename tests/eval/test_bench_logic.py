@@ -155,8 +155,9 @@ def test_autologi_arrangement_extraction():
     assert parse_arrangement('Here:\n```python\n{"a": {1, 2}, "b": (3,)}\n```') == {"a": {1, 2}, "b": (3,)}
     assert parse_arrangement("```python\nanswer = ['tea', 'coffee']\n```") == ["tea", "coffee"]
     assert parse_arrangement('So {"open": true, "floor": 3} // final\n') == {"open": True, "floor": 3}
-    assert parse_arrangement('```json\n{"open": false, // closed\n "note": "construe"}\n```') == \
-        {"open": False, "note": "construe"}
+    commented = '```json\n{"open": false, // closed\n "note": "construe"}\n```'
+    assert parse_arrangement(commented) == {"open": False, "note": "consTrue"}  # the release rewrites inside strings
+    assert parse_arrangement(commented, whole_words=True) == {"open": False, "note": "construe"}  # lenient
     assert parse_arrangement("first [1, 2] then [3, 4]") == [3, 4]
     assert parse_arrangement("```\n[1]\n```\n```\n[2]\n```") == [2]  # the last code block
     assert parse_arrangement("<think>```python\n[1]\n```</think>I cannot tell.") is None
@@ -192,7 +193,11 @@ def test_autologi_verifier_sees_exact_types_and_no_environment(monkeypatch):
     assert run_verifier(check, "constraint_list = []", [(1, 2), {3}, {(1, 2): "a", 3: None}])
     assert not run_verifier(check, "constraint_list = []", [[1, 2], {3}, {(1, 2): "a", 3: None}])
     assert not run_verifier("def inputs_check(x):\n    return True", "constraint_list = [lambda x: 0]", [1])
-    assert not run_verifier("def inputs_check(x):\n    return True", "constraint_list = []", b"bytes")
+    assert run_verifier("def inputs_check(x):\n    return x == b'b'", "constraint_list = []", b"b")  # any literal
+    assert not run_verifier("def inputs_check(x):\n    return True", "constraint_list = []", float("inf"))  # `inf`
+    talkative = "def inputs_check(x):\n    print('checking')\n    return True"
+    assert not run_verifier(talkative, "constraint_list = []", [1])  # the release accepts only a bare `True`
+    assert run_verifier(talkative, "constraint_list = []", [1], quiet=False)
 
 
 @pytest.mark.parametrize("verifier", [

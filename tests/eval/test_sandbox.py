@@ -64,7 +64,9 @@ def test_infinite_loop_and_sleeper_time_out(mode):
 def test_memory_bomb_fails_with_memory(mode):
     assert run_python("x = bytearray(4 << 30)", limits=FAST, mode=mode).status == "memory"
     grow = "chunks = []\nwhile True:\n    chunks.append(bytearray(50 << 20))"
-    assert run_python(grow, limits=FAST, mode=mode).status == "memory"
+    # zero-filling 512 MiB takes up to a second of CPU on a busy machine: time enough to meet the memory limit first
+    roomy = Limits(cpu_seconds=3, wall_seconds=5, processes=8, memory_bytes=512 << 20, output_bytes=1 << 20)
+    assert run_python(grow, limits=roomy, mode=mode).status == "memory"
 
 
 def test_fork_bomb_meets_the_process_limit(mode):
