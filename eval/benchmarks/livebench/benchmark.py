@@ -13,6 +13,7 @@ from typing import Callable
 from eval import sandbox
 from eval.base import Benchmark, Doc, EvalError, missing_message, parquet_rows, record_error
 from eval.benchmarks.livebench.coding import _coding_question, score_coding
+from eval.benchmarks.livebench import data_analysis, language, maths, reasoning
 from eval.benchmarks.livebench.data_analysis import cta, table_formats, tablejoin, tablereformat
 from eval.benchmarks.livebench.extraction import _literal
 from eval.benchmarks.livebench.instruction_following import (_instruction_following_question,
@@ -43,6 +44,10 @@ RULES: dict[str, Callable[[str, str, str], tuple[str, float]]] = {
     "connections": connections, "connections_bold": connections_bold, "typos": typos,
     "plot_unscrambling": plot_unscrambling,
 }
+# `--scoring lenient`: the project's departures from LiveBench's rules, per rule (each category module's LENIENT);
+# a rule absent here scores the same under both scorings
+LENIENT_RULES: dict[str, Callable[[str, str, str], tuple[str, float]]] = {
+    **maths.LENIENT, **reasoning.LENIENT, **data_analysis.LENIENT, **language.LENIENT}
 
 
 def task_rule(task: str, subtask: str | None, release_date: str) -> str | None:
@@ -174,18 +179,28 @@ def load_livebench(data_dir: Path, limit: int | None) -> list[Doc]:
     return docs
 
 
-def score_livebench(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """The question's LiveBench rule (:func:`task_rule`, :data:`RULES`, or the coding and instruction_following
-    scorers) on the response after `<think>` removal, a score in [0, 1] (partial credit for olympiad, zebra_puzzle,
-    web_of_lies_v3, tablejoin, connections, plot_unscrambling and instruction_following)."""
+def _score(response: str, doc: Doc, rules: dict) -> tuple[str, dict[str, float]]:
     document, answer = doc.document, strip_think(response)
     if document["rule"] == "coding":
         extracted, value = score_coding(answer, document)
     elif document["rule"] == "instruction_following":
         extracted, value = score_instruction_following(answer.strip(), document)  # LiveBench strips the answer
     else:
-        extracted, value = RULES[document["rule"]](document["ground_truth"], answer, document["question"])
+        rule = rules.get(document["rule"], RULES[document["rule"]])
+        extracted, value = rule(document["ground_truth"], answer, document["question"])
     return extracted, {"score": float(value)}
+
+
+def score_livebench(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """The question's LiveBench rule (:func:`task_rule`, :data:`RULES`, or the coding and instruction_following
+    scorers) on the response after `<think>` removal, a score in [0, 1] (partial credit for olympiad, zebra_puzzle,
+    web_of_lies_v3, tablejoin, connections, plot_unscrambling and instruction_following)."""
+    return _score(response, doc, {})
+
+
+def score_livebench_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
+    """``--scoring lenient``: the project's departures (:data:`LENIENT_RULES`) where it keeps one."""
+    return _score(response, doc, LENIENT_RULES)
 
 
 def aggregate_livebench(docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:
@@ -210,7 +225,7 @@ LIVEBENCH = Benchmark(
            "(each the Hugging Face dataset livebench/<category> as downloaded)",
     source="https://huggingface.co/datasets/livebench (for each category: huggingface-cli download --repo-type "
            "dataset livebench/<category> --local-dir DATA_DIR/livebench/<category>)",
-    load=load_livebench, score=score_livebench, files=_livebench_files, aggregate=aggregate_livebench,
+    load=load_livebench, score=score_livebench, lenient=score_livebench_lenient, files=_livebench_files, aggregate=aggregate_livebench,
     max_new_tokens=4096, version=2)
 
 BENCHMARKS = [LIVEBENCH]

@@ -81,3 +81,7 @@ def plot_unscrambling(ground_truth: str, answer: str, question: str) -> tuple[st
         if closest:
             order.append(given.index(closest[0]))
     return text.strip(), 1 - levenshtein(list(range(len(truth))), order) / len(truth)
+
+
+# `--scoring lenient`: rule name -> the project's departure from LiveBench's rule (none kept here)
+LENIENT: dict = {}
