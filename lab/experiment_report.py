@@ -9,6 +9,7 @@ import statistics
 from pathlib import Path
 
 from dopd_vl.routing import REGIME_COLOURS, REGIMES
+from lab import figure_style as style
 from lab.report import markdown_table, mean_std, metric_means, percent, save_figure, smooth
 
 
@@ -127,32 +128,29 @@ def forgetting_table(results: dict, pair: int) -> list[list[str]]:
 def plot_curves(results: dict, output: Path) -> dict[str, str]:
     """Student entropy against steps for every method, and regime fractions for the methods that route tokens;
     stages follow each other on the step axis."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = style.pyplot()
     files = {}
     stages = len(results["stages"])
-    figure, axis = plt.subplots(figsize=(9, 4.2), dpi=100)
-    colours = plt.get_cmap("tab10").colors
-    for index, (pair, label) in enumerate(series(results)):
+    figure, axis = style.figure(plt, figsize=(10, 4.4))
+    methods = {m["label"]: m["method"] for m in results["methods"]}
+    styles = style.method_styles([(series_label(results, pair, label), methods[label])
+                                  for pair, label in series(results)])
+    for pair, label in series(results):
         xs, ys = curve(results, pair, label, "student_entropy_mean")
-        axis.plot(xs, ys, color=colours[index % 10], linestyle="-" if index < 10 else "--",
-                  label=series_label(results, pair, label))
+        name = series_label(results, pair, label)
+        axis.plot(xs, ys, label=name, **{**styles[name], "marker": None})
     stage_lines(axis, results)
     axis.set_xlabel("optimizer step" + (" (stages one after another)" if stages > 1 else ""))
     axis.set_ylabel("student entropy (nats/token)")
     axis.set_title(f"{results['experiment']}: student entropy on its rollouts (5-step mean over seeds)")
-    axis.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    figure.tight_layout()
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     files["entropy"] = save_figure(figure, output / "entropy.png")
 
     routed = [(pair, label) for pair, label in series(results)
               if any("fraction/deep_teacher" in row for r in results["runs"] if r["label"] == label
                      and r["pair"] == pair for row in r["metrics"])]
     if routed:
-        figure, axes = plt.subplots(1, len(routed), figsize=(min(4.5 * len(routed), 18), 3.6), dpi=100,
+        figure, axes = style.figure(plt, 1, len(routed), figsize=(min(4.5 * len(routed), 18) + 1.5, 3.8),
                                     squeeze=False)
         for axis, (pair, label) in zip(axes[0], routed):
             for regime in REGIMES:
@@ -160,11 +158,10 @@ def plot_curves(results: dict, output: Path) -> dict[str, str]:
                 axis.plot(xs, ys, label=regime, color=REGIME_COLOURS[regime])
             stage_lines(axis, results)
             axis.set_ylim(0, 1)
-            axis.set_title(f"{series_label(results, pair, label)}: regime fractions", fontsize=10)
+            axis.set_title(f"{series_label(results, pair, label)}: regime shares")
             axis.set_xlabel("optimizer step")
         axes[0][0].set_ylabel("share of response tokens")
-        axes[0][-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-        figure.tight_layout()
+        axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         files["regimes"] = save_figure(figure, output / "regimes.png")
     return files
 
@@ -199,29 +196,26 @@ def stage_lines(axis, results: dict) -> None:
 
 def plot_stages(results: dict, pair: int, output: Path) -> str:
     """Figure 7(a)'s view: after each stage, each method's normalised performance (share of the teacher-student gap
-    recovered) on each stage's benchmarks; solid: the stage's own benchmarks as trained so far."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    recovered) on each stage's benchmarks; dotted: the stage itself."""
+    plt = style.pyplot()
     stages = results["stages"]
-    figure, axes = plt.subplots(1, len(stages), figsize=(4 * len(stages), 3.6), dpi=100, sharey=True)
-    for j, (axis, stage) in enumerate(zip(axes, stages)):
+    methods = {m["label"]: m["method"] for m in results["methods"]}
+    styles = style.method_styles(list(methods.items()))
+    figure, axes = style.figure(plt, 1, len(stages), figsize=(4 * len(stages) + 2, 3.8), sharey=True, squeeze=False)
+    for j, (axis, stage) in enumerate(zip(axes[0], stages)):
         for label, scores in stage_scores(results, pair).items():
             values = [normalised(scores[k][j], results, pair, stage["benchmarks"]) for k in range(len(stages))]
             axis.plot(range(1, len(stages) + 1), [100 * v if v is not None else float("nan") for v in values],
-                      marker="o", label=label)
+                      label=label, **styles.get(label, {"marker": "o"}))
         axis.axvline(j + 1, color="grey", linewidth=0.8, linestyle=":")
         axis.set_xticks(range(1, len(stages) + 1), [s["name"] for s in stages])
-        axis.set_title(f"on {stage['name']}'s benchmarks", fontsize=10)
+        axis.set_title(f"on {stage['name']}'s benchmarks")
         axis.set_xlabel("after stage")
-    axes[0].set_ylabel("gap recovered (%)")
-    axes[-1].legend(fontsize=8)
+    axes[0][0].set_ylabel("teacher-student gap recovered (%)")
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     name = results["pairs"][pair]["name"]
     figure.suptitle(f"{results['experiment']} ({name}): normalised performance after each stage (dotted: the stage "
-                    "itself)", fontsize=10)
-    figure.tight_layout()
+                    "itself)")
     return save_figure(figure, output / ("stages.png" if len(results["pairs"]) == 1 else f"stages-{name}.png"))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dopd_vl.routing import REGIME_COLOURS, REGIMES
+from lab import figure_style as style
 from lab.methods import DROP_ABLATIONS, OWN_PRIVILEGED
 from lab.sft import VARIANTS
 
@@ -137,59 +138,61 @@ def smooth(values: list[float], window: int = 5) -> list[float]:
 
 def plot_task(results: TaskResults, output: Path) -> dict[str, str]:
     """The task's PNGs: final accuracy per method, accuracy and student entropy against steps, DOPD's regimes."""
-    import matplotlib
+    from matplotlib.patches import Patch
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = style.pyplot()
     task, files = results.task, {}
     labels = [m.label(task) for m in results.methods]
+    families = [style.family(m.method) for m in results.methods]
     finals = [final_accuracies(results, m.key) for m in results.methods]
 
-    figure, axis = plt.subplots(figsize=(8, 3.6), dpi=80)
+    figure, axis = style.figure(plt, figsize=(11, 4.6))
     means = [100 * statistics.fmean(v) for v in finals]
     errors = [100 * (statistics.stdev(v) if len(v) > 1 else 0.0) for v in finals]
-    axis.bar(range(len(labels)), means, yerr=errors, color="#4c72b0", capsize=3)
-    axis.axhline(100 * results.teacher, color="#dd8452", linestyle="--", label="teacher (no privileged input)")
-    axis.axhline(100 * results.student, color="#55a868", linestyle=":", label="student before distillation")
-    axis.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
+    bars = axis.bar(range(len(labels)), means, yerr=errors, capsize=3, error_kw={"linewidth": 0.8},
+                    color=[style.family_colour(name) for name in families])
+    axis.bar_label(bars, fmt="%.1f", padding=2, fontsize=style.FONT_SIZE - 2)
+    teacher = axis.axhline(100 * results.teacher, **style.TEACHER_STYLE)
+    student = axis.axhline(100 * results.student, **style.STUDENT_STYLE)
+    axis.set_xticks(range(len(labels)), labels, rotation=40, ha="right")
     axis.set_ylabel("held-out accuracy (%)")
-    axis.set_title(f"{task}: accuracy after distillation (mean ± std over seeds)", fontsize=10)
-    axis.legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
+    axis.set_ylim(0, max([100 * results.teacher, *(m + e for m, e in zip(means, errors))]) * 1.12)
+    axis.set_title(f"{task}: held-out accuracy after distillation (mean ± std over seeds)")
+    handles = [Patch(color=style.family_colour(name), label=name) for name in dict.fromkeys(families)]
+    handles += [teacher, student]
+    axis.legend(handles, [*dict.fromkeys(families), f"teacher, no privileged input ({100 * results.teacher:.1f})",
+                          f"student before distillation ({100 * results.student:.1f})"],
+                loc="upper left", bbox_to_anchor=(1.01, 1.0))
     files["accuracy"] = save_figure(figure, output / f"{task}_accuracy.png")
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=80)
-    colours = plt.get_cmap("tab20").colors
-    for index, method in enumerate(results.methods):
-        style = dict(color=colours[index % len(colours)], linestyle="-" if index < 10 else "--",
-                     label=method.label(task))
+    figure, (left, right) = style.figure(plt, 1, 2, figsize=(13, 4.6))
+    styles = style.method_styles([(m.label(task), m.method) for m in results.methods])
+    for method in results.methods:
+        line = styles[method.label(task)]
         steps, values = curve_means(results.runs[method.key], results.student)
-        left.plot(steps, [100 * v for v in values], marker="o", markersize=3, **style)
+        left.plot(steps, [100 * v for v in values], label=method.label(task), **line)
         steps, entropy = metric_means(results.metrics[method.key], "student_entropy_mean")
-        right.plot(steps, smooth(entropy), **style)
-    left.axhline(100 * results.teacher, color="black", linestyle="--", linewidth=0.8)
+        right.plot(steps, smooth(entropy), **{**line, "marker": None})
+    left.axhline(100 * results.teacher, label="teacher, no privileged input", **style.TEACHER_STYLE)
     left.set_xlabel("step")
     left.set_ylabel("held-out accuracy (%)")
-    left.set_title("accuracy against steps (dashed: teacher)", fontsize=10)
+    left.set_title(f"{task}: held-out accuracy against steps (mean over seeds)")
     right.set_xlabel("step")
     right.set_ylabel("student entropy (nats/token)")
-    right.set_title("student entropy on its rollouts (5-step mean)", fontsize=10)
-    right.legend(fontsize=6, ncol=2)
-    figure.tight_layout()
+    right.set_title("student entropy on its rollouts (5-step mean)")
+    figure.legend(*left.get_legend_handles_labels(), loc="outside right upper")
     files["curves"] = save_figure(figure, output / f"{task}_curves.png")
 
     if "dopd" in results.metrics:
-        figure, axis = plt.subplots(figsize=(6, 3.2), dpi=80)
+        figure, axis = style.figure(plt, figsize=(7.5, 3.6))
         for regime in REGIMES:
             steps, fractions = metric_means(results.metrics["dopd"], f"fraction/{regime}")
             axis.plot(steps, smooth(fractions), label=regime, color=REGIME_COLOURS[regime])
         axis.set_xlabel("step")
-        axis.set_ylabel("share of tokens")
+        axis.set_ylabel("share of response tokens")
         axis.set_ylim(0, 1)
-        axis.set_title(f"{task}: DOPD regime fractions (5-step mean over seeds)", fontsize=10)
-        axis.legend(fontsize=7)
-        figure.tight_layout()
+        axis.set_title(f"{task}: DOPD regime shares (5-step mean over seeds)")
+        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         files["regimes"] = save_figure(figure, output / f"{task}_regimes.png")
     return files
 
