@@ -262,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dopd-vl", description=DESCRIPTION, formatter_class=CommandListFormatter)
     parser.add_argument("--version", action="version", version=f"dopd-vl {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    verbosity = argparse.ArgumentParser(add_help=False)  # the flag of every command that loads models
+    verbosity.add_argument("--verbose", action="store_true",
+                           help="also show the libraries' own output: weight loading and saving bars, DeepSpeed's "
+                                "accelerator detection")
 
     commands.add_parser("pairs", help="list the model pairs: teacher, student, sizes, where the weights come from",
                         description="List the model pairs of configs/pairs/. Parameter counts are exact when the "
@@ -284,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--device", default="cpu", help="torch device to load onto (default: cpu)")
 
     train = commands.add_parser(
-        "train", help="on-policy distillation of a pair's student with DOPD or a baseline",
+        "train", parents=[verbosity], help="on-policy distillation of a pair's student with DOPD or a baseline",
         description="Distill the pair's student on its own samples: rollouts from the student's view, scoring by the "
                     "privileged teacher and the privileged student, then the chosen objective. Any config key can be "
                     "set as key=value or --key value (see `dopd-vl config --fields`), e.g. objective.topk=64. "
@@ -305,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "same as student=DIR. `dopd-vl experiment` starts each continual-learning stage so")
 
     evaluate = commands.add_parser(
-        "eval", help="score a model on benchmarks with rule-based metrics, offline",
+        "eval", parents=[verbosity], help="score a model on benchmarks with rule-based metrics, offline",
         description="Generate for every document of each benchmark (batched, left padding, greedy; prompts never "
                     "hold privileged input) and score with the benchmark's reference metric. Writes results.json "
                     "(metrics, sample counts, model hash, generation settings, data file hashes) and "
@@ -333,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "compared by value); results.json records which scoring each benchmark ran")
 
     lab = commands.add_parser(
-        "lab", help="the privilege lab: every method on the tiny pairs, over seeds, with a report",
+        "lab", parents=[verbosity],
+        help="the privilege lab: every method on the tiny pairs, over seeds, with a report",
         description="Measure the paper's claims on a CPU: the built-in tiny pair of the task (trained by supervised "
                     "fine-tuning on first use), then the task's experiment file (configs/experiments/lab-arith.yaml, "
                     "lab-shapes.yaml: OPD with a teacher that sees nothing, the task's own privileged input or the "
@@ -363,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "what determines them, so a killed experiment run again continues where it stopped. Schema: "
                     "docs/EXPERIMENTS.md.")
     actions = experiment.add_subparsers(dest="action", metavar="ACTION", required=True)
-    run = actions.add_parser("run", help="plan, train, evaluate and report an experiment file",
+    run = actions.add_parser("run", parents=[verbosity], help="plan, train, evaluate and report an experiment file",
                              description="Plan, train, evaluate and report an experiment file (see `dopd-vl "
                                          "experiment --help`).", epilog="shipped experiments: " +
                              ", ".join(shipped_experiments()))
@@ -396,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--fields", action="store_true", help="list every config field with its default and meaning")
 
     data = commands.add_parser(
-        "build-data", help="turn annotation files (RefCOCO, scene graphs, GSM8K, ...) into privileged records",
+        "build-data", parents=[verbosity],
+        help="turn annotation files (RefCOCO, scene graphs, GSM8K, ...) into privileged records",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Turn a source in its public format into dopd-vl records: question, images, answer and the "
                     "privileged input\n(boxes, annotations or step hints) that only the privileged teacher and "
@@ -505,6 +511,23 @@ def benchmark_names() -> list[str]:
     return list(BENCHMARKS)
 
 
+def quiet_libraries(verbose: bool) -> None:
+    """Keep the libraries' output that says nothing to a user off the terminal (unless `--verbose`): the weight
+    loading and saving bars of transformers, and DeepSpeed's warning that it falls back to the CPU (it is told so
+    instead). Called before either library is imported."""
+    if verbose:
+        return
+    import os
+
+    import torch
+
+    if not torch.cuda.is_available():
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:2] == ["eval", "compare"]:
@@ -522,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if extra and args.command not in ("config", "train"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    quiet_libraries(getattr(args, "verbose", True))
     try:
         if args.command == "pairs":
             cmd_pairs(args)

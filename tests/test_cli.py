@@ -89,3 +89,26 @@ def test_wheel_ships_configs_and_templates(tmp_path):
     location, count, pair, template_length = result.stdout.split()
     assert location.startswith(str(tmp_path / "site")) and count == "10" and pair == "8b-1.7b"
     assert int(template_length) > 500
+
+
+def test_library_noise_is_quiet_unless_verbose(monkeypatch):
+    import torch
+    from transformers.utils import logging as transformers_logging
+
+    from dopd_vl.cli import build_parser, quiet_libraries
+
+    commands = [["train"], ["eval", "--model", "m", "--benchmarks", "b", "--data-dir", "d"], ["lab"],
+                ["experiment", "run", "x", "--output", "o"], ["build-data", "--task", "grounding", "--out", "o"]]
+    for command in commands:
+        assert build_parser().parse_known_args([*command, "--verbose"])[0].verbose is True
+        assert build_parser().parse_known_args(command)[0].verbose is False
+    monkeypatch.delenv("DS_ACCELERATOR", raising=False)
+    try:
+        quiet_libraries(verbose=True)
+        assert "DS_ACCELERATOR" not in __import__("os").environ and transformers_logging.is_progress_bar_enabled()
+        quiet_libraries(verbose=False)
+        assert not transformers_logging.is_progress_bar_enabled()
+        if not torch.cuda.is_available():  # DeepSpeed is told the accelerator instead of warning that it guessed
+            assert __import__("os").environ["DS_ACCELERATOR"] == "cpu"
+    finally:
+        transformers_logging.enable_progress_bar()
