@@ -30,9 +30,16 @@ loading and aggregation):
   with IFEval's checkers (`eval/ifeval.py`); the score is (1 if all are followed else 0 + the fraction followed) / 2,
   LiveBench's `score_results`.
 
+The math, reasoning, data_analysis and language rules score as LiveBench's own code at commit b0fb577, case for case
+on the cross-check cases (tests/eval/official/test_livebench_math_reasoning_official.py, 353 cases, and
+test_livebench_data_language_official.py, 474 cases); coding and instruction_following are cross-checked through
+LiveCodeBench and IFEval (tests/eval/official/).
+
 Deliberate changes:
-- AMPS_Hard's equivalence check uses `math-verify` (`verify(parse(gold), parse(answer))`) instead of LiveBench's
-  sympy `parse_latex` + `simplify` with its 0.001 numeric tolerance.
+- AMPS_Hard's equivalence check uses `math-verify` plus LiveBench's 0.001 numeric tolerance, where LiveBench parses
+  with sympy's lark `parse_latex` (`latex2sympy2` as fallback, neither a dependency here), compares by `simplify`
+  with that tolerance and, where sympy finds no equality, asks gpt-5-mini whether the two are "equivalent or negatives
+  of each other" (it raises without an OpenAI key): those answers score 0 here.
 - Where LiveBench's code would raise on an odd response (an unclosed or unbraced `\boxed`, a digit `int()` refuses, a
   table whose column names are not text), the response scores 0 here instead of stopping the run; `<think>` blocks
   are removed with `eval.metrics.strip_think` (LiveBench removes closed ones by regex).

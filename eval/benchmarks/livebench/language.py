@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from eval.benchmarks.livebench.extraction import boxed_inside
+from eval.benchmarks.livebench.extraction import last_boxed, unbox
 from eval.metrics import levenshtein
 
 
@@ -20,16 +20,19 @@ def _groups_of_four(words: list[str]) -> list[set[str]]:
 
 def connections(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
     """Connections, release 2024-11-25 on (`connections_process_results`): the words of the <solution> (several tags:
-    the last ones; else the last `\\boxed{}`), grouped by four in order; the share of true groups found exactly."""
+    the last ones; else the last `\\boxed{}`, 0 when LiveBench cannot unbox it), grouped by four in order; the share
+    of true groups found exactly."""
     truth_words = ground_truth.split(",")
     flat = answer.replace("\n", "")
     solutions = (re.findall(r"<solution>(.*?)</solution>", answer) or re.findall(r"<solution>(.*?)</solution>", flat)
                  or re.findall(r"</solution>(.*?)</solution>", answer)
                  or re.findall(r"</solution>(.*?)</solution>", flat))
     if not solutions and "\\boxed" in answer:
-        inside = boxed_inside(answer)
-        if inside is not None:
-            solutions = [inside.replace("\\text{", "").replace("}", "").replace("\\", "")]
+        boxed = last_boxed(answer)
+        inside = unbox(boxed) if boxed is not None else None
+        if inside is None:  # a box LiveBench cannot read: it raises
+            return "", 0.0
+        solutions = [inside.replace("\\text{", "").replace("}", "").replace("\\", "")]
     solutions = [s.replace("\n", "") for s in solutions]
     if not solutions:
         return "", 0.0
@@ -68,13 +71,16 @@ def typos(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
 def plot_unscrambling(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
     """Plot unscrambling (`plot_unscrambling_process_results`): the text in <PLOT_SUMMARY> (or all of it) is split
     at full stops; each true sentence is matched to its closest answer sentence (`difflib.get_close_matches`); the
-    score is 1 minus the edit distance between the true order and that order, over the number of true sentences."""
+    score is 1 minus the edit distance between the true order and that order, over the number of true sentences (0
+    for a truth with no sentence, where LiveBench raises)."""
     summary = re.search(r"<PLOT_SUMMARY>(.*)</PLOT_SUMMARY>", answer, re.DOTALL) \
         or re.search(r"<PLOT_SUMMARY>(.*)", answer, re.DOTALL)
     text = summary.group(1) if summary else answer
     truth = [s for s in (s.strip() for s in ground_truth.split(".")) if s]
     given = [s for s in (s.strip() for s in text.split("."))
              if s and s not in ("</PLOT_SUMMARY>", "**End of Plot Summary**")]
+    if not truth:  # LiveBench divides by zero: score 0
+        return text.strip(), 0.0
     order = []
     for sentence in truth:
         closest = difflib.get_close_matches(sentence, given, n=1, cutoff=0.0)

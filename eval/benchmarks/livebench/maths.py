@@ -1,11 +1,21 @@
-"""LiveBench's math category: AMC/SMC, AIME, olympiad proof rearrangement (IMO, USAMO) and AMPS_Hard."""
+"""LiveBench's math category: AMC/SMC, AIME, olympiad proof rearrangement (IMO, USAMO) and AMPS_Hard.
+
+Each rule scores as LiveBench's own (`livebench/process_results/math/`, commit b0fb577), case for case on
+tests/eval/official/livebench_math_reasoning_verdicts.json; where LiveBench's scorer raises (a last `\\boxed` that
+its `remove_boxed` refuses, an `int()` of a digit Python refuses) the response scores 0, as LiveBench records an
+eval_error. Deliberate change: AMPS_Hard decides equivalence with `math-verify` plus LiveBench's 0.001 tolerance,
+where LiveBench parses with sympy's lark `parse_latex` (`latex2sympy2` as fallback), compares by `simplify` with that
+tolerance and, where sympy finds no equality, asks gpt-5-mini whether the two are "equivalent or negatives of each
+other" (and raises without an OpenAI key).
+"""
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Callable
 
-from eval.benchmarks.livebench.extraction import boxed_inside
+from eval.benchmarks.livebench.extraction import box_raises, boxed_inside
 from eval.benchmarks.maths import math_equal
 from eval.metrics import levenshtein
 
@@ -17,27 +27,49 @@ def _amc_option_value(question: str, letter: str) -> str:
     return value.strip().strip("$").strip("~")
 
 
+def _solution_repeats(ground_truth: str, answer: str) -> str | None:
+    """The last <solution> when it holds only the ground truth's character, any case, any number of times."""
+    solutions = re.findall(r"<solution>(.*?)</solution>", answer)
+    if solutions and len(set(solutions[-1])) == 1 and solutions[-1][0].lower() == ground_truth.lower():
+        return solutions[-1]
+    return None
+
+
 def math_contest(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
     """AMC/SMC (`mathcontest_process_results`): right when the last <solution> holds only the letter (any case, any
     repetition), or the letter appears four times in a row (the prompt asks for it five times), or the last
-    `\\boxed{}` holds it, or the option's value appears in the last 20 + len(value) characters."""
-    solutions = re.findall(r"<solution>(.*?)</solution>", answer)
-    if solutions and len(set(solutions[-1])) == 1 and solutions[-1][0].lower() == ground_truth.lower():
-        return solutions[-1], 1.0
+    `\\boxed{}` holds it, or the option's value appears in the last 20 + len(value) characters, or the last line is
+    the letter (bold or not, any case), or the first parentheses of the last line hold it (any case). A last box
+    LiveBench cannot read (:func:`box_raises`) scores 0 when no earlier check succeeded."""
+    solution = _solution_repeats(ground_truth, answer)
+    if solution is not None:
+        return solution, 1.0
     if ground_truth * 4 in answer:
         return ground_truth * 4, 1.0
-    inside = boxed_inside(answer.replace("\\\\fbox{", "\\\\boxed{"))
+    answer = answer.replace("\\\\fbox{", "\\\\boxed{")
+    if box_raises(answer):
+        return "", 0.0
+    inside = boxed_inside(answer)
     parsed = "" if inside is None else inside.replace("\\text{", "").replace("}", "").replace("\\", "").lower()
     if parsed and parsed == ground_truth.lower():
         return parsed, 1.0
     value = _amc_option_value(question, ground_truth)
     if value in answer[-(20 + len(value)):]:
         return value, 1.0
+    last_line = answer.strip().split("\n")[-1]
+    if last_line.strip().replace("*", "").lower() == ground_truth.lower():
+        return last_line.strip(), 1.0
+    if "(" in last_line and ")" in last_line and last_line.split("(")[1].split(")")[0].lower() == ground_truth.lower():
+        return last_line.split("(")[1].split(")")[0], 1.0
     return parsed, 0.0
 
 
 def aime(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
-    """AIME (`aime_process_results`): right when the answer appears in the response's last 50 characters."""
+    """AIME (`aime_process_results`): right when the last <solution> holds only the answer's character (a one-digit
+    answer, any number of times), or the answer appears in the response's last 50 characters."""
+    solution = _solution_repeats(ground_truth, answer)
+    if solution is not None:
+        return solution, 1.0
     tail = answer[-50:]
     return tail.strip(), float(ground_truth in tail)
 
@@ -69,7 +101,9 @@ def _integers(pieces, clean: Callable[[str], str]) -> list | None:
 def olympiad_completions(generation: str) -> list:
     """The expression numbers an olympiad answer lists (`extract_expression_completions_from_generation`): the line
     of the last `answer:` (or the next line when it is empty); else the last `\\boxed{}`; else the last line; else the
-    numbers after the last `answer:` up to the first one with trailing text."""
+    numbers after the last `answer:` up to the first one with trailing text. Raises ValueError where LiveBench's
+    extraction raises: a last box it cannot read (:func:`box_raises`), or in that last step a run of digits Python's
+    `int()` refuses (a superscript; the subscript ``₂`` alone is skipped)."""
     lower = generation.lower()
     numbers = None
     if "answer:" in lower:
@@ -86,6 +120,8 @@ def olympiad_completions(generation: str) -> list:
             return piece
         numbers = _integers(listed.split(","), clean_answer)
     if numbers is None and "\\boxed" in generation:
+        if box_raises(generation):
+            raise ValueError("the last \\boxed opens no brace")
         inside = boxed_inside(generation)
         text = (generation if inside is None else inside).replace("\\text{", "").replace("}", "").replace("\\", "")
         numbers = _integers(text.strip().split(","), str.strip)
@@ -96,11 +132,8 @@ def olympiad_completions(generation: str) -> list:
         numbers = []
         for i, piece in enumerate(k.strip() for k in lower.split("answer:")[-1].split(",")):
             digits, dropped = _digits_run(piece)
-            if digits:
-                try:
-                    numbers.append(int(digits))
-                except ValueError:  # a digit Python's int() refuses (a superscript); LiveBench raises here
-                    pass
+            if digits and digits != "₂":
+                numbers.append(int(digits))  # raises on a digit Python's int() refuses (a superscript), as LiveBench
             if i > 0 and dropped > 0:
                 break
     return numbers
@@ -108,9 +141,13 @@ def olympiad_completions(generation: str) -> list:
 
 def olympiad(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
     """IMO/USAMO proof completion (`proof_rearrangement_process_results` with `edit_distance=True`): 1 minus the edit
-    distance between the listed expression numbers and the true order, over the longer of the two lengths."""
+    distance between the listed expression numbers and the true order, over the longer of the two lengths; 0 where
+    the extraction raises (:func:`olympiad_completions`)."""
     truth = [int(n) for n in ground_truth.split(",")]
-    completions = olympiad_completions(answer)
+    try:
+        completions = olympiad_completions(answer)
+    except ValueError:
+        return "", 0.0
     distance = levenshtein(completions, truth)  # element-wise edit distance; works on lists as on strings
     return ",".join(map(str, completions)), 1 - distance / max(len(completions), len(truth))
 
@@ -138,14 +175,45 @@ _AMPS_REPLACEMENTS = (("+C", ""), ("+ C", ""), ("+ c", ""), ("+c", ""), ("\\\\fb
                       ("\\;", ""), ("\n", ""), ("\\cdot", "*"))
 
 
+def within_tolerance(answer: str, gold: str) -> bool:
+    """LiveBench's numeric tolerance for AMPS_Hard: both parse (math-verify's LaTeX parser) and the difference
+    simplifies to a number under 0.001 in absolute value (`\\boxed{-11.9999}` for -12, `5\\cos(5x) + 0.0001` for
+    `5 \\cos (5 x)`). False on a parse failure or after 5 s of simplification."""
+    import sympy
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+    from math_verify.utils import timeout
+
+    seconds = 5 if threading.current_thread() is threading.main_thread() else None  # SIGALRM: main thread only
+    extraction = [LatexExtractionConfig(), ExprExtractionConfig()]
+
+    def expression(text: str):
+        parsed = parse(f"${text}$", extraction_config=extraction, parsing_timeout=seconds)
+        return parsed[0] if parsed and isinstance(parsed[0], sympy.Expr) else None
+
+    @timeout(seconds)
+    def small_difference(first, second) -> bool:
+        difference = sympy.simplify(first - second)
+        return bool(difference.is_number and sympy.Abs(difference) < 0.001)
+
+    try:
+        first, second = expression(gold), expression(answer)
+        return first is not None and second is not None and small_difference(first, second)
+    except Exception:  # noqa: BLE001 - a comparison sympy cannot make is no match, as in LiveBench's is_equiv
+        return False
+
+
 def amps_hard(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
     """AMPS_Hard (`amps_hard_process_results`): the response loses `+C`, `\\left`/`\\right`, spacing commands and
     newlines (`\\dfrac`/`\\tfrac` become `\\frac`, `\\cdot` becomes `*`); its answer is the last `\\boxed{}`, else the
     last `$...$` of the text (the part after its last `=`), Minerva-normalised, and is right when `math-verify`
-    finds it equal to the ground truth. With neither, right when the response ends with the ground truth."""
+    finds it equal to the ground truth or within LiveBench's 0.001 (:func:`within_tolerance`; the deliberate change
+    of the module docstring). With neither, right when the response ends with the ground truth. A last box LiveBench
+    cannot read (:func:`box_raises`) scores 0."""
     for old, new in _AMPS_REPLACEMENTS:
         answer = answer.replace(old, new)
     gold = ground_truth.replace("\\left", "").replace("\\right", "").replace(" ^", "^").replace("\\ ", "*")
+    if box_raises(answer):
+        return "", 0.0
     parsed = None
     inside = boxed_inside(answer)
     if inside is not None:
@@ -163,7 +231,7 @@ def amps_hard(ground_truth: str, answer: str, question: str) -> tuple[str, float
                 maths = maths.split("\\quad \\text{or} \\quad")[-1].strip()
             parsed = normalize_final_answer(maths)
     if parsed is not None:
-        return parsed, float(math_equal(parsed, gold))
+        return parsed, float(math_equal(parsed, gold) or within_tolerance(parsed, gold))
     answer = answer[:-1] if answer.endswith(".") else answer
     return (gold, 1.0) if answer.endswith(gold) else ("", 0.0)
 

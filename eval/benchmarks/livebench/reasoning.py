@@ -1,11 +1,17 @@
-"""LiveBench's reasoning category: web of lies (v2, v3), house traversal, zebra puzzles and spatial."""
+"""LiveBench's reasoning category: web of lies (v2, v3), house traversal, zebra puzzles and spatial.
+
+Each rule scores as LiveBench's own (`livebench/process_results/reasoning/`, commit b0fb577), case for case on
+tests/eval/official/livebench_math_reasoning_verdicts.json; where LiveBench's scorer raises (a last `\\boxed` that
+its `remove_boxed` refuses, :func:`~eval.benchmarks.livebench.extraction.box_raises`) the response scores 0, as LiveBench
+records an eval_error. No deliberate changes.
+"""
 
 from __future__ import annotations
 
 import itertools
 import re
 
-from eval.benchmarks.livebench.extraction import _solutions, boxed_inside
+from eval.benchmarks.livebench.extraction import _solutions, box_raises, boxed_inside
 
 
 _TRUTH_VALUES = ("yes", "no", "unknown")
@@ -21,16 +27,17 @@ def _last_truth_triple(text: str) -> str | None:
     return best
 
 
-def _boxed_truth(answer: str) -> str | None:
-    answer = (answer.replace("\\\\boxed{\\\\textbf{", "\\\\boxed{").replace("\\\\fbox{", "\\\\boxed{")
-              .replace("\\textbf{", "\\boxed{"))
-    return boxed_inside(answer)
+def _truth_box_text(answer: str) -> str:
+    """The response as web of lies reads its last box: `\\textbf{` counts as `\\boxed{`."""
+    return (answer.replace("\\\\boxed{\\\\textbf{", "\\\\boxed{").replace("\\\\fbox{", "\\\\boxed{")
+            .replace("\\textbf{", "\\boxed{"))
 
 
 def web_of_lies_v2(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
     """Web of lies v2 (`web_of_lies_process_results`): the last <solution>; else the last three yes/no/unknown words
-    in **bold**; else the last `\\boxed{}`/`\\textbf{}`; else the last "yes, no, unknown"-style triple. Right when it
-    equals the lower-cased ground truth, or names three truth values and contains the ground truth."""
+    in **bold**; else (also for an empty <solution>) the last `\\boxed{}`/`\\textbf{}`, even an empty one; else the
+    last "yes, no, unknown"-style triple. Right when it equals the lower-cased ground truth, or names three truth
+    values and contains the ground truth."""
     solutions = _solutions(answer)
     parsed = solutions[-1] if solutions else None
     bold = re.findall(r"\*\*(.*?)\*\*", answer)
@@ -39,7 +46,11 @@ def web_of_lies_v2(ground_truth: str, answer: str, question: str) -> tuple[str, 
         picked = [w for w in words if w in _TRUTH_VALUES][-3:]
         parsed = ", ".join(picked) if picked else None
     if parsed is None or parsed.strip() == "":
-        parsed = _boxed_truth(answer) or parsed
+        text = _truth_box_text(answer)
+        if box_raises(text):
+            return "", 0.0
+        inside = boxed_inside(text)
+        parsed = parsed if inside is None else inside
     if parsed is None:
         parsed = _last_truth_triple(answer)
     if not parsed:
@@ -51,12 +62,17 @@ def web_of_lies_v2(ground_truth: str, answer: str, question: str) -> tuple[str, 
 
 
 def web_of_lies_v3(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
-    """Web of lies v3 (`web_of_lies_v3_process_results`): the last <solution>, else the last `\\boxed{}`, else the
-    last truth-value triple; each comma-separated item compared in order; score (all right + share right) / 2."""
+    """Web of lies v3 (`web_of_lies_v3_process_results`): the last <solution>; else (also for an empty one) the last
+    `\\boxed{}`/`\\textbf{}`, even an empty one, without `\\text{` and `}`; else the last truth-value triple; each
+    comma-separated item compared in order, exactly; score (all right + share right) / 2."""
     solutions = re.findall(r"<solution>(.*?)</solution>", answer)
     parsed = solutions[-1] if solutions else None
     if parsed is None or parsed.strip() == "":
-        parsed = _boxed_truth(answer) or parsed
+        text = _truth_box_text(answer)
+        if box_raises(text):
+            return "", 0.0
+        inside = boxed_inside(text)
+        parsed = parsed if inside is None else inside.replace("\\text{", "").replace("}", "")
     if parsed is None:
         parsed = _last_truth_triple(answer)
     if parsed is None:
@@ -90,13 +106,16 @@ _NUMBER_WORDS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five",
 
 def zebra_puzzle(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
     """Zebra puzzle, release 2024-11-25 on (`zebra_puzzle_process_results`): the answers of the <solution> tags (from
-    several tags, the last ones), else of the last `\\boxed{}`, else of a last line with the right number of commas;
-    an item is right when the (lower-cased, hyphens as spaces) truth equals or appears in it ("position" removed);
-    score (all right + share right) / 2."""
+    several tags, the last ones), else of the last `\\boxed{}` (0 for one LiveBench cannot read), else of a last line
+    with the right number of commas; an item is right when the (lower-cased, hyphens as spaces) truth equals or
+    appears in it ("position" removed); score (all right + share right) / 2."""
     truth = ground_truth.split(",")
     solutions = _solutions(answer)
     if not solutions:
-        inside = boxed_inside(answer.replace("\\\\fbox{", "\\\\boxed{"))
+        answer = answer.replace("\\\\fbox{", "\\\\boxed{")
+        if box_raises(answer):
+            return "", 0.0
+        inside = boxed_inside(answer)
         if inside is not None:
             solutions = [inside.replace("\\text{", "").replace("}", "").replace("\\", "")]
     if not solutions:
@@ -135,8 +154,12 @@ _SPATIAL_NUMBERS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "
 
 
 def spatial(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
-    """Spatial (`spatial_process_results`): one of the last three **bold** spans equals the truth or its number word;
-    for a truth of tetrahedra/tetrahedron/triangle/square, a short span containing it also counts."""
+    """Spatial (`spatial_process_results`): the whole response is the truth; or one of the last three **bold** spans
+    equals the truth or its number word (both stripped, any case); for a truth of tetrahedra/tetrahedron/triangle/
+    square, a short span containing it also counts; or the last `\\boxed{}`, without `\\textbf{`, `\\mathbf{`,
+    `\\text{` and `}`, is exactly the truth."""
+    if answer == ground_truth:
+        return answer, 1.0
     truth = ground_truth.strip().lower()
     checked = [span.strip().lower() for span in re.findall(r"\*\*([^\*]+)\*\*", answer)[-3:][::-1]]
     for span in checked:
@@ -145,6 +168,13 @@ def spatial(ground_truth: str, answer: str, question: str) -> tuple[str, float]:
         if truth in ("tetrahedra", "tetrahedron", "triangle", "square") and truth in span \
                 and len(span) < 2 * len(truth) + 5:
             return span, 1.0
+    text = answer.replace("\\\\fbox{", "\\\\boxed{")
+    inside = None if box_raises(text) else boxed_inside(text)  # LiveBench raises on that box: 0 either way
+    if inside is not None:
+        for command in ("\\textbf{", "\\mathbf{", "\\text{", "}"):
+            inside = inside.replace(command, "")
+        if inside == ground_truth:
+            return inside, 1.0
     return (checked[0] if checked else ""), 0.0
 
 
