@@ -11,27 +11,10 @@ def boxed_inside(text: str) -> str | None:
     """The answer in the last box exactly as LiveBench reads it, `remove_boxed(last_boxed_only_string(text))`: after a
     `\\boxed ` with a space, the text up to the next `$`; else the last `\\boxed{...}` (an `\\fbox{...}` only when
     there is no `\\boxed`) with balanced braces, `$` removed, content not stripped. None when there is none or its
-    braces never close. Not `dopd_vl.records.last_boxed`, which reads boxes for our own scorers: LiveBench's scores
+    braces never close, or where LiveBench's `remove_boxed` raises (:func:`unbox`). Not `dopd_vl.records.last_boxed`, which reads boxes for our own scorers: LiveBench's scores
     must equal its reference scorer's, edge cases included (which box wins, an unclosed last box, stripping)."""
-    if "\\boxed " in text:
-        return text.split("\\boxed ")[-1].split("$")[0]
-    start = text.rfind("\\boxed")
-    if start < 0:
-        start = text.rfind("\\fbox")
-        if start < 0:
-            return None
-    depth = 0
-    for index in range(start, len(text)):
-        if text[index] == "{":
-            depth += 1
-        elif text[index] == "}":
-            depth -= 1
-            if depth == 0:
-                boxed = text[start:index + 1].replace("$", "").replace("fbox", "boxed")
-                if boxed.startswith("\\boxed "):  # an fbox, a space, then `$` before its brace
-                    return boxed[len("\\boxed "):]
-                return boxed[len("\\boxed{"):-1] if boxed.startswith("\\boxed{") else None
-    return None
+    boxed = last_boxed(text)
+    return None if boxed is None else unbox(boxed)
 
 
 def last_boxed(text: str) -> str | None:
