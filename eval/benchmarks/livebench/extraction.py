@@ -10,9 +10,10 @@ import re
 def boxed_inside(text: str) -> str | None:
     """The answer in the last box exactly as LiveBench reads it, `remove_boxed(last_boxed_only_string(text))`: after a
     `\\boxed ` with a space, the text up to the next `$`; else the last `\\boxed{...}` (an `\\fbox{...}` only when
-    there is no `\\boxed`) with balanced braces, `$` removed, content not stripped. None when there is none or its
-    braces never close, or where LiveBench's `remove_boxed` raises (:func:`unbox`). Not `dopd_vl.records.last_boxed`, which reads boxes for our own scorers: LiveBench's scores
-    must equal its reference scorer's, edge cases included (which box wins, an unclosed last box, stripping)."""
+    there is no `\\boxed`) with balanced braces, `$` removed, content not stripped. None when there is none, its
+    braces never close, or LiveBench's `remove_boxed` raises (:func:`unbox`). Not `dopd_vl.records.last_boxed`, which
+    reads boxes for our own scorers: LiveBench's scores must equal its reference scorer's, edge cases included (which
+    box wins, an unclosed last box, stripping)."""
     boxed = last_boxed(text)
     return None if boxed is None else unbox(boxed)
 
