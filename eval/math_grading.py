@@ -95,7 +95,8 @@ def _brace_frac_arguments(text: str) -> str:
 
 
 def _integer_slash_as_frac(text: str) -> str:
-    """``3/4`` -> ``\\frac{3}{4}`` when both sides are integers written plainly (one slash, no spaces or zeros before)."""
+    """``3/4`` -> ``\\frac{3}{4}`` when both sides are integers written plainly (one slash, no spaces, no leading
+    zeros)."""
     if text.count("/") != 1:
         return text
     numerator, denominator = text.split("/")

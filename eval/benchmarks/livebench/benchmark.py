@@ -225,7 +225,8 @@ LIVEBENCH = Benchmark(
            "(each the Hugging Face dataset livebench/<category> as downloaded)",
     source="https://huggingface.co/datasets/livebench (for each category: huggingface-cli download --repo-type "
            "dataset livebench/<category> --local-dir DATA_DIR/livebench/<category>)",
-    load=load_livebench, score=score_livebench, lenient=score_livebench_lenient, files=_livebench_files, aggregate=aggregate_livebench,
+    load=load_livebench, score=score_livebench, lenient=score_livebench_lenient, files=_livebench_files,
+    aggregate=aggregate_livebench,
     max_new_tokens=4096, version=2)
 
 BENCHMARKS = [LIVEBENCH]

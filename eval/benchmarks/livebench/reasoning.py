@@ -2,8 +2,8 @@
 
 Each rule scores as LiveBench's own (`livebench/process_results/reasoning/`, commit b0fb577), case for case on
 tests/eval/official/livebench_math_reasoning_verdicts.json; where LiveBench's scorer raises (a last `\\boxed` that
-its `remove_boxed` refuses, :func:`~eval.benchmarks.livebench.extraction.box_raises`) the response scores 0, as LiveBench
-records an eval_error. No deliberate changes.
+its `remove_boxed` refuses, :func:`~eval.benchmarks.livebench.extraction.box_raises`) the response scores 0, as
+LiveBench records an eval_error. No deliberate changes.
 """
 
 from __future__ import annotations
