@@ -60,9 +60,11 @@ class TrainConfig:
     max_new_tokens: int = 64
     """Longest response (paper defaults: 1024 text, 512 vision)."""
     temperature: float = 1.0
-    """Sampling temperature (the paper leaves it open: 1.0)."""
+    """Sampling temperature (the paper leaves it open: 1.0). Every view is scored at it too (the logits divided by
+    it, as TRL's trainers do), so that the sampled divergence estimates stay on-policy."""
     top_p: float = 1.0
-    """Nucleus sampling mass (1.0 = off)."""
+    """Nucleus sampling mass: only 1.0 (off). A truncated sampling distribution is not the one scored, which would
+    bias the sampled estimates; the key stays so that recipes can state it."""
     enable_thinking: bool = False
     """Qwen3 thinking mode in prompts; the paper runs non-thinking."""
 
@@ -106,8 +108,10 @@ class TrainConfig:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.temperature <= 0:
             raise ConfigError(f"temperature must be positive, got {self.temperature}")
-        if not 0 < self.top_p <= 1:
-            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.top_p != 1.0:
+            raise ConfigError(f"top_p must be 1.0, got {self.top_p}: the objective scores the student's whole "
+                              "distribution, so rollouts drawn from its nucleus would make the sampled estimates "
+                              "off-policy; change the temperature instead (every view is scored at it)")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.dtype not in (None, "float32", "bfloat16", "float16"):

@@ -353,6 +353,13 @@ def response_hidden_states(model, batch: ScoringBatch) -> torch.Tensor:
     return hidden_BTH[batch.rows_N.to(device), batch.positions_N.to(device)]
 
 
+def at_temperature(hidden_NH: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Hidden states whose logits through an `lm_head` without bias are the logits divided by `temperature`
+    (``(h / T) W^T = (h W^T) / T``): every view is scored at the temperature the student sampled with, as TRL's
+    trainers divide the logits, so the sampled estimates stay on-policy. Temperature 1 returns the tensor itself."""
+    return hidden_NH if temperature == 1.0 else hidden_NH / temperature
+
+
 @torch.no_grad()
 def frozen_hidden_states(model, prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts,
                          pad_id: int) -> torch.Tensor:

@@ -33,8 +33,8 @@ from dopd_vl.objectives import (Method, MethodOptions, ObjectiveBatch, StepStati
                                 resolve_method, step_statistics, token_signals)
 from dopd_vl.records import (DEMONSTRATION_CONTEXT, FEEDBACK_CONTEXT, Record, load_records, render_messages,
                              render_options, with_context, with_pixelated_images)
-from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, encode_prompts, frozen_hidden_states,
-                             response_hidden_states, scoring_batch)
+from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, at_temperature, encode_prompts,
+                             frozen_hidden_states, response_hidden_states, scoring_batch)
 from dopd_vl.weighting import successful_sibling_B
 
 Reward = Callable[[Record, str], float]  # a rollout's verifiable reward: its record and its response text
@@ -48,13 +48,14 @@ class StudentObjective(torch.nn.Module):
     """Everything differentiable in a micro-batch, in one forward, so that DDP / DeepSpeed see the whole of it: the
     student's hidden states at the response positions and the chunked objective over its `lm_head`."""
 
-    def __init__(self, student):
+    def __init__(self, student, temperature: float = 1.0):
         super().__init__()
         self.student = student
+        self.temperature = temperature  # the sampling temperature, at which the student is scored
 
     def forward(self, scoring: ScoringBatch, batch: ObjectiveBatch, signals: TokenSignals,
                 statistics: StepStatistics, method: Method, options: MethodOptions):
-        hidden_NH = response_hidden_states(self.student, scoring)
+        hidden_NH = at_temperature(response_hidden_states(self.student, scoring), self.temperature)
         batch = dataclasses.replace(batch, student_hidden_NH=hidden_NH,
                                     student_lm_head_VH=self.student.get_output_embeddings().weight)
         return compute_objective(method, batch, signals, statistics, options)
@@ -284,6 +285,9 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inpu
     for name, hidden_NH in hidden.items():  # the views share y, so they score the same number of tokens
         assert name.endswith("_VH") or hidden_NH.shape[0] == len(student_scoring.token_ids_N), \
             f"{name} scored {hidden_NH.shape[0]} response tokens, the student's view {len(student_scoring.token_ids_N)}"
+    # every view at the temperature the student sampled with, as the student itself (StudentObjective)
+    hidden = {name: at_temperature(value, run.config.temperature) if name.endswith("_NH") else value
+              for name, value in hidden.items()}
     device = run.accelerator.device
     batch = ObjectiveBatch(
         student_hidden_NH=None, student_lm_head_VH=run.student.get_output_embeddings().weight,
@@ -527,7 +531,7 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
     if config.gradient_checkpointing:
         pair.student.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     pair.student.train()
-    model = StudentObjective(pair.student)
+    model = StudentObjective(pair.student, config.temperature)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.max_steps)
     model, optimizer = accelerator.prepare(model, optimizer)

@@ -30,9 +30,9 @@ def test_recipes_load_with_the_paper_settings():
 
 def test_override_forms_and_types():
     config = load_config("tiny", ["max_steps=3", "--learning-rate", "1e-3", "--bf16=true", "teacher=/m/t",
-                                  "dtype=bfloat16", "top_p=0.9"])
+                                  "dtype=bfloat16", "temperature=0.7"])
     assert (config.max_steps, config.learning_rate, config.bf16, config.teacher) == (3, 1e-3, True, "/m/t")
-    assert (config.dtype, config.top_p, config.pair) == ("bfloat16", 0.9, "tiny")
+    assert (config.dtype, config.temperature, config.pair) == ("bfloat16", 0.7, "tiny")
     assert load_config(overrides=["teacher=none"]).teacher is None
     assert load_config(max_steps=7, overrides=["max_steps=9"]).max_steps == 9  # overrides come last
     assert parse_overrides(["a=b=c", "--x", "1"]) == [("a", "b=c"), ("x", "1")]
@@ -55,7 +55,8 @@ def test_unknown_key_names_the_closest_valid_one(tmp_path):
     ("bf16=maybe", "bf16 must be true or false"),
     ("max_steps=0", "max_steps must be at least 1"),
     ("temperature=0", "temperature must be positive"),
-    ("top_p=1.5", r"top_p must be in \(0, 1\]"),
+    ("top_p=1.5", r"top_p must be 1.0, got 1.5: .*off-policy"),
+    ("top_p=0.9", r"top_p must be 1.0, got 0.9"),
     ("dtype=fp8", "dtype must be float32, bfloat16 or float16"),
     ("gradient_accumulation_steps=3", r"prompts_per_step \(8\) must be divisible by gradient_accumulation_steps"),
 ])

@@ -472,3 +472,32 @@ def test_the_privileged_student_reads_the_weights_self_target_names(tmp_path, mo
     drift = sum((a - p).abs().sum().item() for a, p in zip(run.self_teacher.parameters(), initial))
     assert (drift == 0) == (self_target == "initial")
     assert sum((a - p).abs().sum().item() for a, p in zip(run.self_teacher.parameters(), run.student.parameters())) > 0
+
+
+def test_every_view_is_scored_at_the_sampling_temperature(tmp_path, monkeypatch):
+    """Issue 17, item 5: the same replayed rollouts at temperature 1 and 2; at 2 every view's logits are halved, so
+    the teacher's log-probability of each sampled token is log_softmax(logits / 2), and the student's own too."""
+    import dopd_vl.trainer as trainer
+
+    frozen, students = [], []
+    signals_of, objective_of = trainer.token_signals, trainer.compute_objective
+
+    def recording_signals(method, batch, options):
+        frozen.append((batch, signals_of(method, batch, options)))
+        return frozen[-1][1]
+
+    def recording_objective(method, batch, signals, statistics, options):
+        students.append(batch.student_hidden_NH.detach().clone())
+        return objective_of(method, batch, signals, statistics, options)
+
+    monkeypatch.setattr(trainer, "token_signals", recording_signals)
+    monkeypatch.setattr(trainer, "compute_objective", recording_objective)
+    run_one_step(tmp_path, "t1", ["method=dopd"])
+    run_one_step(tmp_path, "t2", ["method=dopd", "temperature=2"])
+    (cold, _), (hot, hot_signals) = frozen
+    for name in ("teacher_hidden_NH", "privileged_student_hidden_NH"):
+        torch.testing.assert_close(getattr(hot, name), getattr(cold, name) / 2)
+    torch.testing.assert_close(students[1], students[0] / 2)
+    logits_NV = cold.teacher_hidden_NH.double() @ cold.teacher_lm_head_VH.double().T
+    expected_N = torch.log_softmax(logits_NV / 2, -1).gather(1, cold.token_ids_N[:, None])[:, 0]
+    torch.testing.assert_close(hot_signals.teacher.logprob_N.double(), expected_N, atol=1e-5, rtol=1e-5)
