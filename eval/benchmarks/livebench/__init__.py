@@ -32,7 +32,7 @@ loading and aggregation):
 
 The math, reasoning, data_analysis and language rules score as LiveBench's own code at commit b0fb577, case for case
 on the cross-check cases (tests/eval/official/test_livebench_math_reasoning_official.py, 353 cases, and
-test_livebench_data_language_official.py, 474 cases); coding and instruction_following are cross-checked through
+test_livebench_data_language_official.py, 514 cases); coding and instruction_following are cross-checked through
 LiveCodeBench and IFEval (tests/eval/official/).
 
 Deliberate changes:

@@ -125,7 +125,7 @@ def read_table(kind: str, text: str, version: str):
         if kind == "jsonl":
             return pd.read_json(StringIO(text), orient="records", lines=True)
         if kind == "html":
-            return pd.concat(pd.read_html(StringIO(text)), axis=0)
+            return pd.concat(pd.read_html(StringIO(text), encoding="utf-8"), axis=0)  # needs lxml (or bs4, html5lib)
         if kind == "csv":
             return pd.read_csv(StringIO(text))
         if kind == "tsv":

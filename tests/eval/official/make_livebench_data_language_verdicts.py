@@ -16,8 +16,8 @@ and imported from there. It needs pandas and numpy (LiveBench's own dependencies
 
 A rule that raises is recorded with `error` (its type and message) and score 0, which is what LiveBench's dispatch
 records (`score = 0` in its `except Exception`). The rules print diagnostics; their output is discarded. HTML tables
-need lxml (or bs4 with html5lib) for `pandas.read_html`; where neither is installed, the html target is left out and
-the JSON says so (`html_tables`).
+need lxml (or bs4 with html5lib) for `pandas.read_html` (lxml is in the `dev` extra); where neither is installed, the
+html cases (`html_cases`) are left out and the JSON says so (`html_tables`).
 
 Thinking: LiveBench removes closed ``<think>...</think>`` blocks by regex; the project removes reasoning with
 `eval.metrics.strip_think` before the rule. Each response goes into the reference with its thinking removed by the
@@ -160,7 +160,7 @@ def question(version: str, source: str, target: str) -> str:
 
 def reformat_cases(html: bool) -> list[tuple]:
     cases = []
-    targets = ["csv", "tsv", "jsonl", "json", "markdown"] + (["html"] if html else [])
+    targets = ["csv", "tsv", "jsonl", "json", "markdown"]
     for version in ("v1", "v2"):
         for target in targets:
             truth = table_text(target)
@@ -218,6 +218,60 @@ def reformat_cases(html: bool) -> list[tuple]:
         q = question(version, "csv", "jsonl")
         cases += [(f"tablereformat_{version}", numeric, q, r)
                   for r in (numeric, f"Sure!\n{numeric}\nDone.", numeric.replace("6", "7"))]
+    return cases + (html_cases() if html else [])
+
+
+def html_rows(rows) -> str:
+    return "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in rows)
+
+
+def html_cases() -> list[tuple]:
+    """The html target (read with pandas.read_html, every table in the text stacked) and html as the source, edge
+    cases first: header rows, an index column, numbers as text, whitespace, nested tags, a table inside prose, two
+    tables, malformed html. The html reading is the same in v1 and v2, so most cases are asked once."""
+    truth = table_text("html")
+    head = "<tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr>"
+    wrong = table_text("html", [["Ann", 31, 4.5], ["Bob", 43, 3.25]])
+    indexed = ('<table border="1" class="dataframe">\n  <thead>\n    <tr style="text-align: right;">\n      <th></th>\n'
+               + "".join(f"      <th>{c}</th>\n" for c in COLUMNS) + "    </tr>\n  </thead>\n  <tbody>\n"
+               + "".join(f"    <tr>\n      <th>{i}</th>\n" + "".join(f"      <td>{v}</td>\n" for v in row)
+                         + "    </tr>\n" for i, row in enumerate(ROWS)) + "  </tbody>\n</table>")  # DataFrame.to_html
+    split = (f"<table><thead>{head}</thead><tbody>{html_rows(ROWS[:1])}</tbody></table>\n"
+             f"<table><thead>{head}</thead><tbody>{html_rows(ROWS[1:])}</tbody></table>")
+    money = table_text("html", [["Zoë", "1,234", "R&amp;D"], ["Bob", "", "N/A"]], ["name", "pay", "dept"])
+    cases = []  # html as the target
+    for version, ground_truth, responses in (
+        ("v1", truth, [
+            truth, f"```html\n{truth}\n```", f"Here is the table in HTML format:\n{truth}",
+            f"Sure! Below is the table.\n{truth}\nLet me know if you need anything else.", indexed,
+            f"<table>{head}{html_rows(ROWS)}</table>",  # header cells in the body, no thead
+            f"<table>{html_rows([COLUMNS] + ROWS)}</table>",  # the header row in td cells
+            f"<table><thead>{head}{head}</thead><tbody>{html_rows(ROWS)}</tbody></table>",  # two header rows
+            table_text("html", [["Ann", "31.0", "4.50"], ["Bob", " 42 ", "3.25"]]),  # numbers as text
+            table_text("html", [["Ann", "031", "4.5"], ["Bob", "4.2e1", "3.25"]]),
+            table_text("html", [["<b>Ann</b>", "<span>31</span>", "<i>4.5</i>"], ["Bob", 42, 3.25]],
+                       ["<strong>name</strong>", "age", "score"]),  # nested tags
+            table_text("html", [["  Ann\n ", 31, 4.5], ["Bob", 42, 3.25]], [" name ", "age", "score\n"]),
+            split, f"{truth}\n{table_text('html', [['Cy', 5, 1.0]])}",  # two tables, stacked
+            truth.replace("</td>", "").replace("</tr>", ""),  # unclosed cells and rows
+            truth.replace("</table>", ""), truth.upper().replace("ANN", "Ann").replace("BOB", "Bob"),
+            table_text("markdown"),
+            f"<html><body><p>The table:</p>{truth}<p>Done.</p></body></html>",
+            f"```json\n{truth}\n```",  # the json fence is taken first
+            truth.replace("<td>Ann</td>", '<td colspan="2">Ann</td>').replace("<td>31</td>", ""),
+            truth.replace("<td>Ann</td>", "<td>A<br>nn</td>")]),
+        ("v2", truth, [truth, indexed, split, wrong]),
+        ("v2", indexed, [indexed, truth, indexed.replace("<th>0</th>", "<th>5</th>")]),
+        ("v2", split, [split, truth]),  # a truth of two tables
+        ("v1", money, [money, f"```html\n{money.replace('&amp;', '&')}\n```",
+                       money.replace("1,234", "1234").replace("N/A", ""),
+                       money.replace("1,234", "1.234"), money.replace("<td></td>", "<td>nan</td>")]),
+    ):
+        cases += [(f"tablereformat_{version}", ground_truth, question(version, "csv", "html"), r)
+                  for r in responses]
+    cases += [(f"tablereformat_{version}", table_text(target), question(version, "html", target), r)
+              for version, target, r in (("v1", "csv", table_text("csv")), ("v1", "csv", truth),
+                                         ("v2", "json", table_text("json")), ("v2", "markdown", truth))]
     return cases
 
 
