@@ -1,6 +1,6 @@
 """One look for the lab's and the experiments' figures: a colour per method family, a line style and marker per
 method within its family, 150 dpi, fonts readable at that size, legends outside the data (constrained layout).
-The regimes keep their own colours (`dopd_vl.routing.REGIME_COLOURS`)."""
+The regimes keep their own colours (`dopd_vl.routing.REGIME_COLOURS`), which no family uses."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ FONT_SIZE = 9
 TEACHER_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.0}
 STUDENT_STYLE = {"color": "#7f7f7f", "linestyle": ":", "linewidth": 1.2}
 
-# family -> (colour, the objectives of dopd_vl.objectives.METHODS in it); colours from Okabe and Ito's palette, apart
-# from the regime colours where they can be
+# family -> (colour, the objectives of dopd_vl.objectives.METHODS in it); colours from Paul Tol's palettes, none of
+# them a regime colour (the regimes keep theirs)
 FAMILIES = {
-    "on-policy distillation (OPD)": ("#0072b2", ("opd",)),
-    "OPD variants": ("#009e73", ("gkd", "exopd", "eopd", "uniform", "opcd", "uni_opd", "tip", "vision_opd", "va_opd")),
-    "self-distillation": ("#cc79a7", ("opsd", "sdft", "sdpo")),
-    "DOPD": ("#d55e00", ("dopd", "dopd_no_routing", "dopd_no_self", "dopd_no_teacher", "dopd_no_privileged",
+    "on-policy distillation (OPD)": ("#332288", ("opd",)),
+    "OPD variants": ("#44aa99", ("gkd", "exopd", "eopd", "uniform", "opcd", "uni_opd", "tip", "vision_opd", "va_opd")),
+    "self-distillation": ("#aa4499", ("opsd", "sdft", "sdpo")),
+    "DOPD": ("#882255", ("dopd", "dopd_no_routing", "dopd_no_self", "dopd_no_teacher", "dopd_no_privileged",
                          "dopd_single_divergence", "dopd_single_support")),
-    "DOPD token drops": ("#e69f00", ("dopd_drop_high_gap", "dopd_drop_low_gap", "dopd_drop_random")),
+    "DOPD token drops": ("#ddcc77", ("dopd_drop_high_gap", "dopd_drop_low_gap", "dopd_drop_random")),
 }
 OTHER_FAMILY = "other"
 _LINE_STYLES = ("-", "--", ":", "-.")

@@ -103,6 +103,7 @@ def test_library_noise_is_quiet_unless_verbose(monkeypatch):
         assert build_parser().parse_known_args([*command, "--verbose"])[0].verbose is True
         assert build_parser().parse_known_args(command)[0].verbose is False
     monkeypatch.delenv("DS_ACCELERATOR", raising=False)
+    transformers_logging.enable_progress_bar()  # an earlier command in this process may have turned it off
     try:
         quiet_libraries(verbose=True)
         assert "DS_ACCELERATOR" not in __import__("os").environ and transformers_logging.is_progress_bar_enabled()

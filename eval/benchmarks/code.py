@@ -682,16 +682,19 @@ def _judge_functional(program: str, func_name: str, tests: list[dict], test_time
     return sandbox.Verdict(False, reason, f"test {len(reports)}: {run.stderr.strip()[-300:]}")
 
 
-def judge_official(code: str, tests: list[dict], testtype: str, func_name: str | None) -> sandbox.Verdict:
+def judge_official(code: str, tests: list[dict], testtype: str, func_name: str | None,
+                   runner: str | None = None) -> sandbox.Verdict:
     """Run `code` on `tests` ({input, output} each, in order) as LiveCodeBench's `run_test` grades it, in one sandboxed
-    process; a passed stdin test's output is compared again here, outside the sandbox."""
+    process; a passed stdin test's output is compared again here, outside the sandbox. `runner`: the program that
+    runs the tests in the sandbox (default :data:`OFFICIAL_RUNNER`; LiveBench's variant feeds stdin otherwise)."""
     test_timeout, budget = _timeouts(len(tests))
     spec = {"func_name": func_name if testtype == "functional" else None, "timeout": test_timeout,
             "imports": PRELUDE, "inputs": [t["input"] for t in tests], "outputs": [t["output"] for t in tests]}
     expected_bytes = sum(len(t["output"]) for t in tests)
     limits = sandbox.Limits(cpu_seconds=math.ceil(test_timeout * (len(tests) + 1)) + 5, wall_seconds=budget,
                             output_bytes=max(16 << 20, 4 * expected_bytes + (1 << 20)))
-    run = sandbox.run_python(OFFICIAL_RUNNER, "", limits, files={"solution.py": code, "tests.json": json.dumps(spec)})
+    run = sandbox.run_python(runner or OFFICIAL_RUNNER, "", limits,
+                             files={"solution.py": code, "tests.json": json.dumps(spec)})
     reports = []
     for line in run.stdout.splitlines():
         try:

@@ -455,8 +455,10 @@ def test_livebench_code_extraction_is_the_last_fenced_block():
 def test_livebench_coding_scores_known_programs(livebench_docs, doc_id, response, score):
     extracted, metrics = lb.LIVEBENCH.score(response, livebench_docs[doc_id])
     assert metrics == {"score": score}
-    assert extracted.startswith("# verdict: " + ("passed" if score else ("no_code" if "<think>" in response
-                                                                          else "wrong_answer")))
+    # after the thinking, no fenced block: LiveBench runs "It is the sum." as the program, which fails to run
+    expected = "no_code (LiveBench runs the response as the program): runtime_error" if "<think>" in response else \
+        ("passed" if score else "wrong_answer")
+    assert extracted.startswith("# verdict: " + expected)
 
 
 def test_livebench_coding_malformed_and_unsupported(tmp_path):

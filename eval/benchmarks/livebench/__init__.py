@@ -18,13 +18,13 @@ Scoring follows LiveBench's `gen_ground_truth_judgment.py` dispatch and its `pro
 this package, one module per category (maths, reasoning, data_analysis, language, coding, instruction_following; the
 shared helpers in extraction; the rule per question in :data:`benchmark.RULES` and :func:`benchmark.task_rule`, with
 loading and aggregation):
-- coding, tasks LCB_generation and coding_completion (`LCB_generation_process_results`): the program is the text
-  between the last two lines that contain ``` (LiveBench's `extract_code`); for a question with a partial_solution
-  that the program does not already start with, the partial solution and a newline are put before it. The score is 1
-  when the program passes every public then private test (pass@1 of one sample), else 0, graded in the sandbox
-  (`eval/sandbox.py`) by LiveCodeBench's rules through :func:`eval.benchmarks.code.judge_tests`: a problem whose
-  metadata names a `func_name` calls `Solution().<func_name>` on each test, any other runs the program on each test's
-  stdin; 6 s per test by default (`DOPD_VL_CODE_TEST_TIMEOUT`, LiveBench's timeout).
+- coding, tasks LCB_generation and coding_completion (`LCB_generation_process_results`): the program is what
+  LiveBench's `extract_code` reads (the text between the last two lines that contain ```, else the whole response);
+  for a question with a partial_solution that the program does not already start with, the partial solution and a
+  newline are put before it. The score is 1 when the program passes every public then private test (pass@1 of one
+  sample), else 0, graded in the sandbox (`eval/sandbox.py`) by LiveBench's vendored LiveCodeBench `run_test` (see
+  coding.py): a problem whose metadata names a `func_name` calls `Solution().<func_name>` on each test, any other
+  runs the program on each test's stdin; 6 s per test by default (`DOPD_VL_CODE_TEST_TIMEOUT`, LiveBench's timeout).
 - instruction_following, any task (paraphrase, simplify, story_generation, summarize;
   `instruction_following_process_results` on the "strict" results): every instruction of the question is checked
   with IFEval's checkers (`eval/ifeval.py`); the score is (1 if all are followed else 0 + the fraction followed) / 2,
@@ -32,8 +32,8 @@ loading and aggregation):
 
 The math, reasoning, data_analysis and language rules score as LiveBench's own code at commit b0fb577, case for case
 on the cross-check cases (tests/eval/official/test_livebench_math_reasoning_official.py, 353 cases, and
-test_livebench_data_language_official.py, 514 cases); coding and instruction_following are cross-checked through
-LiveCodeBench and IFEval (tests/eval/official/).
+test_livebench_data_language_official.py, 514 cases), and so does coding (below); instruction_following is
+cross-checked through IFEval (tests/eval/official/).
 
 Deliberate changes:
 - AMPS_Hard's equivalence check uses `math-verify` plus LiveBench's 0.001 numeric tolerance, where LiveBench parses
@@ -43,13 +43,11 @@ Deliberate changes:
 - Where LiveBench's code would raise on an odd response (an unclosed or unbraced `\boxed`, a digit `int()` refuses, a
   table whose column names are not text), the response scores 0 here instead of stopping the run; `<think>` blocks
   are removed with `eval.metrics.strip_think` (LiveBench removes closed ones by regex).
-- coding compares outputs as LiveCodeBench's current `testing_util` does (eval/benchmarks/code.py: stripped lines,
-  equal as text or as decimals; a returned tuple counts as a list), not as the older APPS-derived `testing_util`
-  LiveBench vendors, whose stdin check falls back to looser comparisons (the whole stripped output, numbers close by
-  `numpy.allclose`, and finally equal sets of whitespace-separated tokens) and whose call-based check also accepts a
-  result equal to the first element of a list answer: a program LiveBench accepts only through such a fallback fails
-  here. The recursion limit is 50000 (LiveBench 600000). A response with no code block scores 0 without running
-  (LiveBench runs the empty program, or the partial solution alone, which in practice fails).
+- coding scores as LiveBench's own `LCB_generation_process_results` at commit b0fb577 (its `extract_code`, which runs
+  the whole response where there are fewer than two ``` lines, and its vendored LiveCodeBench `run_test`, reproduced
+  in the sandbox with stdin a plain `StringIO`), case for case on the cross-check cases
+  (tests/eval/official/test_livebench_coding_official.py, 126 cases); `--scoring lenient` keeps the project's earlier
+  rule (only the fenced program, else 0 without running; each stdin test run as a script).
 - instruction_following seeds langdetect (details in eval/ifeval.py). Three instructions need `langdetect` (as in
   IFEval): language:response_language, change_case:english_capital and change_case:english_lowercase; two need nltk
   and its English Punkt model, as in IFEval: length_constraints:number_sentences and

@@ -179,14 +179,14 @@ def load_livebench(data_dir: Path, limit: int | None) -> list[Doc]:
     return docs
 
 
-def _score(response: str, doc: Doc, rules: dict) -> tuple[str, dict[str, float]]:
+def _score(response: str, doc: Doc, lenient: bool) -> tuple[str, dict[str, float]]:
     document, answer = doc.document, strip_think(response)
     if document["rule"] == "coding":
-        extracted, value = score_coding(answer, document)
+        extracted, value = score_coding(answer, document, lenient=lenient)
     elif document["rule"] == "instruction_following":
         extracted, value = score_instruction_following(answer.strip(), document)  # LiveBench strips the answer
     else:
-        rule = rules.get(document["rule"], RULES[document["rule"]])
+        rule = (LENIENT_RULES if lenient else RULES).get(document["rule"], RULES[document["rule"]])
         extracted, value = rule(document["ground_truth"], answer, document["question"])
     return extracted, {"score": float(value)}
 
@@ -195,12 +195,13 @@ def score_livebench(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
     """The question's LiveBench rule (:func:`task_rule`, :data:`RULES`, or the coding and instruction_following
     scorers) on the response after `<think>` removal, a score in [0, 1] (partial credit for olympiad, zebra_puzzle,
     web_of_lies_v3, tablejoin, connections, plot_unscrambling and instruction_following)."""
-    return _score(response, doc, {})
+    return _score(response, doc, lenient=False)
 
 
 def score_livebench_lenient(response: str, doc: Doc) -> tuple[str, dict[str, float]]:
-    """``--scoring lenient``: the project's departures (:data:`LENIENT_RULES`) where it keeps one."""
-    return _score(response, doc, LENIENT_RULES)
+    """``--scoring lenient``: the project's departures (:data:`LENIENT_RULES`, coding's earlier rule) where it keeps
+    one."""
+    return _score(response, doc, lenient=True)
 
 
 def aggregate_livebench(docs: list[Doc], scores: list[dict[str, float]]) -> dict[str, float]:

@@ -1,16 +1,61 @@
-"""LiveBench's coding category (process_results/coding: LCB_generation_process_results), graded in the sandbox."""
+"""LiveBench's coding category (process_results/coding/utils.py: `LCB_generation_process_results`), graded in the
+sandbox (`eval/sandbox.py`).
+
+The default rule is LiveBench's own at commit b0fb577, case for case on the cross-check cases
+(tests/eval/official/test_livebench_coding_official.py):
+- Extraction is LiveBench's vendored `extract_code` (lmstyle None) on the response after `<think>` removal: the
+  lines between the last two lines that contain ```; with fewer than two such lines, the response without its first
+  and last character where both are backticks, else the lines before a single ``` on the last line, else the whole
+  response (right-stripped). So a response with no code block is run as the program (and usually fails); an empty
+  program is run too. For a question with a partial_solution that the program does not start with, the partial
+  solution and a newline are put before it.
+- Grading is LiveBench's vendored `testing_util.run_test` under `codegen_metrics` (timeout 6), which is LiveCodeBench's
+  current one (the grader of :func:`eval.benchmarks.code.judge_official`: one process per problem, public then
+  private tests, stripped lines equal as text or as `Decimal`s, a returned tuple counts as a list) with one
+  difference: during a stdin test `sys.stdin` is a plain `StringIO` of the input (iterable, `readlines` keeps the line
+  ends, no `sys.stdin.buffer`), where LiveCodeBench's has its mock with a `buffer`. The score is 1 when every test
+  passes.
+
+``--scoring lenient`` keeps the project's earlier rule: only the text between the last two ``` lines is the program
+(none: score 0 without running), and the tests are judged by :func:`eval.benchmarks.code.judge_tests` (each stdin
+test run as a script of its own, with real stdin and stdout; functional tests called in one process).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from eval import sandbox
 from eval.base import EvalError, record_error
+from eval.benchmarks import code
 from eval.benchmarks.code import checked_tests, decode_private_tests, judge_tests
+
+# LiveBench's vendored testing_util patches `sys.stdin` with `StringIO(inputs)` where LiveCodeBench's current one
+# patches its `MockStdinWithBuffer`: the only difference between the two graders
+_LCB_STDIN = 'Patch(lambda: sys, "stdin", MockStdin(inputs))'
+if code.OFFICIAL_RUNNER.count(_LCB_STDIN) != 1:
+    raise RuntimeError("eval.benchmarks.code.OFFICIAL_RUNNER changed: update LiveBench's stdin patch in "
+                       "eval/benchmarks/livebench/coding.py")
+LIVEBENCH_RUNNER = code.OFFICIAL_RUNNER.replace(_LCB_STDIN, 'Patch(lambda: sys, "stdin", StringIO(inputs))')
+
+
+def livebench_extract_code(answer: str) -> str:
+    """LiveBench's `extract_code(model_output, lmstyle=None)`."""
+    lines = answer.rstrip().split("\n")
+    fences = [index for index, line in enumerate(lines) if "```" in line]
+    if len(fences) >= 2:
+        return "\n".join(lines[fences[-2] + 1:fences[-1]])
+    if len(answer) > 1 and answer[0] == "`" and answer[-1] == "`":
+        return answer[1:-1]
+    if len(fences) == 1 and fences[0] == len(lines) - 1:
+        return "\n".join(lines[:-1])
+    return answer.rstrip()
 
 
 def livebench_code(answer: str) -> str:
-    """LiveBench's `extract_code`: the lines between the last two lines that contain ``` ("" with fewer than two)."""
+    """The lenient rule's extraction: the lines between the last two lines that contain ``` ("" with fewer than
+    two)."""
     lines = answer.split("\n")
     fences = [index for index, line in enumerate(lines) if "```" in line]
     return "\n".join(lines[fences[-2] + 1:fences[-1]]) if len(fences) >= 2 else ""
@@ -30,17 +75,32 @@ def coding_tests(public_test_cases: str, private_test_cases: str) -> list[dict]:
     return json.loads(public_test_cases) + private_tests(private_test_cases)
 
 
-def score_coding(answer: str, document: dict) -> tuple[str, float]:
-    """1 when the extracted program (after the partial solution, for a completion question) passes every test."""
-    program = livebench_code(answer)
-    if not program.strip():
-        return "# verdict: no_code", 0.0
+def judge_livebench(program: str, tests: list[dict], testtype: str, func_name: str | None) -> sandbox.Verdict:
+    """Run `program` on `tests` as LiveBench's `run_test` grades it: LiveCodeBench's (:func:`eval.benchmarks.code.
+    judge_official`) with stdin a plain `StringIO` (:data:`LIVEBENCH_RUNNER`)."""
+    return code.judge_official(program, tests, testtype, func_name, runner=LIVEBENCH_RUNNER)
+
+
+def score_coding(answer: str, document: dict, lenient: bool = False) -> tuple[str, float]:
+    """1 when the extracted program (after the partial solution, for a completion question) passes every test:
+    LiveBench's extraction and grader, or with `lenient` the project's earlier ones."""
+    tests = coding_tests(document["public_test_cases"], document["private_test_cases"])
     partial = document["partial_solution"]
+    if lenient:
+        program = livebench_code(answer)
+        if not program.strip():
+            return "# verdict: no_code", 0.0
+        if partial and not program.startswith(partial):
+            program = partial + "\n" + program
+        verdict = judge_tests(program, tests, document["testtype"], document["func_name"])
+        return f"# verdict: {verdict.reason}\n{program}", float(verdict.passed)
+    program = livebench_extract_code(answer)
     if partial and not program.startswith(partial):
         program = partial + "\n" + program
-    tests = coding_tests(document["public_test_cases"], document["private_test_cases"])
-    verdict = judge_tests(program, tests, document["testtype"], document["func_name"])
-    return f"# verdict: {verdict.reason}\n{program}", float(verdict.passed)
+    verdict = judge_livebench(program, tests, document["testtype"], document["func_name"])
+    fenced = sum("```" in line for line in answer.rstrip().split("\n")) >= 2
+    label = verdict.reason if fenced else f"no_code (LiveBench runs the response as the program): {verdict.reason}"
+    return f"# verdict: {label}\n{program}", float(verdict.passed)
 
 
 def _coding_question(row: dict, path: Path, record: str) -> tuple[dict, str]:
