@@ -1,6 +1,9 @@
 """`livebench`'s coding category (LCB_generation, coding_completion) scores exactly as LiveBench's own
-`LCB_generation_process_results` at the pinned commit, case for case and in mean; `--scoring lenient` departs only
-where pinned.
+`LCB_generation_process_results` at the pinned commit, case for case and in mean. `--scoring lenient` keeps the
+project's earlier rule, covered by tests/eval/test_bench_code.py and test_bench_logic.py; on these cases it accepts 7
+responses LiveBench fails (sys.stdin.buffer / sys.stdout.buffer, quit(), a `global` statement, a `__main__` block
+that is not last) and fails 12 it accepts (no code block, which LiveBench runs; a non-zero sys.exit after the right
+output), as measured when the file was written: not re-run here, to keep the suite's time.
 
 livebench_coding_verdicts.json holds small problems in LiveBench's format, generated responses and the reference's
 verdicts, written by make_livebench_coding_verdicts.py with the reference code in a temporary folder; these tests need
@@ -22,13 +25,6 @@ from eval.benchmarks.livebench import coding
 LIVEBENCH = BENCHMARKS["livebench"]
 VERDICTS = json.loads(Path(__file__).with_name("livebench_coding_verdicts.json").read_text(encoding="utf-8"))
 CASES = VERDICTS["cases"]
-# lenient (the fenced program only, each stdin test run as a script) against LiveBench: (accepts more, less).
-# More: sys.stdin.buffer / sys.stdout.buffer (3), quit() (2), a `global` statement (1), an `if __name__ ==
-# '__main__'` block that is not the last statement (1). Less: no code block, or only a closing ``` line, or one
-# backtick each side, which LiveBench runs (10), a non-zero sys.exit after the right output (2).
-LENIENT_DEPARTURES = (7, 12)
-
-
 def doc(key: str) -> Doc:
     row = {"question_id": key, **VERDICTS["problems"][key]}
     document, target = coding._coding_question(row, Path("coding.parquet"), key)
@@ -38,9 +34,9 @@ def doc(key: str) -> Doc:
 
 @pytest.fixture(scope="module")
 def verdicts_by_rule():
-    """Each case scored by both rules; each distinct judgement (rule, program, tests) runs once in the sandbox (a first
-    pass records which the scorers ask for, a second scores with their results)."""
-    judges = {"official": coding.judge_livebench, "lenient": coding.judge_tests}
+    """Each case scored by the default rule; each distinct judgement (program, tests) runs once in the sandbox (a
+    first pass records which the scorer asks for, a second scores with their results)."""
+    judges = {"official": coding.judge_livebench}
     results = {}
 
     def recorder(rule):
@@ -54,11 +50,10 @@ def verdicts_by_rule():
 
     def scores():
         return {scoring: [LIVEBENCH.scorer(scoring)(case["response"], docs[case["problem"]])[1]["score"]
-                          for case in CASES] for scoring in ("official", "lenient")}
+                          for case in CASES] for scoring in ("official",)}
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(coding, "judge_livebench", recorder("official"))
-        patch.setattr(coding, "judge_tests", recorder("lenient"))
         patch.setenv("DOPD_VL_CODE_TEST_TIMEOUT", "1")
         scores()
         with ThreadPoolExecutor(8) as pool:
@@ -85,9 +80,3 @@ def test_official_scoring_equals_livebench_case_for_case(verdicts_by_rule):
              for case, ours in zip(CASES, verdicts_by_rule["official"]) if ours != case["score"]]
     assert not wrong
     assert sum(verdicts_by_rule["official"]) / len(CASES) == pytest.approx(VERDICTS["mean"], abs=1e-12)
-
-
-def test_lenient_scoring_departs_only_where_pinned(verdicts_by_rule):
-    pairs = list(zip(verdicts_by_rule["lenient"], CASES))
-    assert (sum(ours > case["score"] for ours, case in pairs),
-            sum(ours < case["score"] for ours, case in pairs)) == LENIENT_DEPARTURES
