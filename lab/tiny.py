@@ -21,7 +21,9 @@ import json
 import os
 import random
 import shutil
+import sys
 import tempfile
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -251,6 +253,9 @@ def ensure_tiny_pair(name: str, seed: int = 0, sft_steps: int | None = None) -> 
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    started = time.perf_counter()
+    print(f"building the tiny pair {name!r} on first use (tokenizer, models, supervised training: a few minutes on "
+          f"a CPU) into {target}", file=sys.stderr, flush=True)
     try:
         write_tiny_pair(name, seed, staging, sft_steps)
         try:
@@ -260,6 +265,7 @@ def ensure_tiny_pair(name: str, seed: int = 0, sft_steps: int | None = None) -> 
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    print(f"built the tiny pair {name!r} in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return target
 
 
