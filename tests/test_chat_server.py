@@ -302,7 +302,7 @@ def test_dropped_connection_raises_connection_error_and_is_retried():
 # ----------------------------------------------------------------------------- concurrency
 
 
-def test_32_concurrent_requests_with_50ms_delay_overlap():
+def test_32_concurrent_requests_with_a_delay_overlap():
     async def main(url):
         c = openai.AsyncOpenAI(base_url=url, api_key=KEY, max_retries=0, timeout=10.0)
         try:
@@ -315,12 +315,12 @@ def test_32_concurrent_requests_with_50ms_delay_overlap():
         finally:
             await c.close()
 
-    with ChatServer(api_key=KEY, delay=0.05) as server:
+    with ChatServer(api_key=KEY, delay=0.15) as server:
         elapsed, outs = asyncio.run(main(server.url))
         assert [o.choices[0].message.content for o in outs] == [f"1. q\n2. {i}" for i in range(32)]
         assert server.count() == 33
         print(f"32 requests in {elapsed:.3f} s, peak {server.max_in_flight} in flight")
-        assert elapsed < 1.0, elapsed  # serial would be 32 x 50 ms = 1.6 s; typically ~0.3 s
+        assert elapsed < 2.4, elapsed  # serial: 32 x 150 ms = 4.8 s; overlapping: about 0.4 s, 1.2 s seen on a busy one
         assert server.max_in_flight >= 16  # the requests really overlapped on the server
         assert server.in_flight == 0
 
