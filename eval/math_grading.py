@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
-import signal
 import threading
-from contextlib import contextmanager
 
 SYMPY_SECONDS = 5
 
@@ -244,25 +242,6 @@ def elements(form: str) -> list[str]:
     return [form]
 
 
-@contextmanager
-def _time_limit(seconds: int):
-    """Raise TimeoutError after `seconds` in the main thread (SIGALRM); no limit in other threads."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise TimeoutError(f"sympy ran past {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def sympy_equal(reference: str, answer: str) -> bool:
     """Whether sympy simplifies ``(reference)-(answer)`` to 0, for expressions it may safely be asked about."""
     difference = f"({reference})-({answer})"
@@ -270,14 +249,20 @@ def sympy_equal(reference: str, answer: str) -> bool:
     if len(letters) > 2 or "^{" in difference or "^(" in difference or _HANGING_POWERS.search(difference):
         return False
     import sympy
+    from math_verify.utils import timeout
     from sympy.parsing import sympy_parser
 
     transformations = sympy_parser.standard_transformations + (sympy_parser.implicit_multiplication_application,)
+    main_thread = threading.current_thread() is threading.main_thread()  # SIGALRM: the main thread only
+
+    @timeout(SYMPY_SECONDS if main_thread else None)
+    def simplifies_to_zero() -> bool:
+        expression = sympy_parser.parse_expr(difference.replace("^", "**"), transformations=transformations)
+        return sympy.simplify(expression) == 0
+
     try:
-        with _time_limit(SYMPY_SECONDS):
-            expression = sympy_parser.parse_expr(difference.replace("^", "**"), transformations=transformations)
-            return sympy.simplify(expression) == 0
-    except Exception:  # noqa: BLE001 -- anything sympy cannot parse or simplify is not shown equal
+        return simplifies_to_zero()
+    except Exception:  # noqa: BLE001 -- anything sympy cannot parse or simplify, or a timeout, is not shown equal
         return False
 
 

@@ -19,16 +19,16 @@ the verdict on the raw response where it differs.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import importlib.util
 import itertools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from pinned_reference import copy_pinned  # this folder: the scripts run as files
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "autologi_official_verdicts.json"
@@ -130,20 +130,8 @@ def final_part(response: str) -> str:
     return response if start == -1 else response[:start]
 
 
-def read_reference(root: Path, path: str) -> bytes:
-    if (root / path).is_file():
-        return (root / path).read_bytes()
-    return subprocess.run(["git", "--git-dir", str(root), "show", f"{REFERENCE['commit']}:{path}"], check=True,
-                          capture_output=True).stdout
-
-
 def load_reference(root: Path, folder: Path):
-    for path, expected in REFERENCE["files"].items():
-        data = read_reference(root, path)
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != expected:
-            raise SystemExit(f"{path}: SHA-256 {digest}, expected {expected} (commit {REFERENCE['commit']})")
-        (folder / Path(path).name).write_bytes(data)
+    copy_pinned(root, REFERENCE, folder, flat=True)
     sys.path.insert(0, str(folder))
     os.chdir(folder)
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"

@@ -18,15 +18,15 @@ from an unclosed ``<think>`` on); `raw` records the verdict on the raw response 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import types
 from pathlib import Path
+
+from pinned_reference import copy_pinned  # this folder: the scripts run as files
 
 OUT = Path(__file__).with_name("ceval_official_verdicts.json")
 REFERENCE = {
@@ -84,24 +84,9 @@ def final_part(response: str) -> str:
     return response if start == -1 else response[:start]
 
 
-def read_reference(root: Path, path: str) -> bytes:
-    if (root / path).is_file():
-        return (root / path).read_bytes()
-    return subprocess.run(["git", "--git-dir", str(root), "show", f"{REFERENCE['commit']}:{path}"], check=True,
-                          capture_output=True).stdout
-
-
 def load_reference(root: Path, folder: Path):
-    package = folder / "evaluators"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    for path in REFERENCE["files"]:
-        data = read_reference(root, path)
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != REFERENCE["files"][path]:
-            raise SystemExit(f"{path}: SHA-256 {digest}, expected {REFERENCE['files'][path]} (commit "
-                             f"{REFERENCE['commit']})")
-        (package / Path(path).name).write_bytes(data)
+    copy_pinned(root, REFERENCE, folder / "evaluators", flat=True)
+    (folder / "evaluators" / "__init__.py").write_text("")
     openai = types.ModuleType("openai")  # the evaluator's only network call, answered from the cases
     openai.ChatCompletion = types.SimpleNamespace(create=None)
     sys.modules["openai"] = openai

@@ -25,17 +25,17 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import hashlib
 import importlib
 import io
 import json
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import zlib
 from pathlib import Path
+
+from pinned_reference import add_package_files, copy_pinned  # this folder: the scripts run as files
 
 OUT = Path(__file__).with_name("livebench_coding_verdicts.json")
 REFERENCE = {
@@ -267,29 +267,12 @@ CASES = {"sum": sum_responses, "mean": mean_responses, "sort": sort_responses, "
 # the reference
 # ---------------------------------------------------------------------------------------------------------------------
 
-def read_reference(root: Path, path: str) -> bytes:
-    if (root / path).is_file():
-        return (root / path).read_bytes()
-    return subprocess.run(["git", "--git-dir", str(root), "show", f"{REFERENCE['commit']}:{path}"], check=True,
-                          capture_output=True).stdout
-
-
 def load_reference(root: Path, folder: Path):
-    for path, expected in REFERENCE["files"].items():
-        data = read_reference(root, path)
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != expected:
-            raise SystemExit(f"{path}: SHA-256 {digest}, expected {expected} (commit {REFERENCE['commit']})")
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    copy_pinned(root, REFERENCE, folder)
     for path, text in STUBS.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / path).write_text(text)
-    for path in [*REFERENCE["files"], *STUBS]:
-        for parent in Path(path).parents:
-            if parent != Path(".") and not (folder / parent / "__init__.py").exists():
-                (folder / parent / "__init__.py").write_text("")
+    add_package_files(folder, [*REFERENCE["files"], *STUBS])
     sys.path.insert(0, str(folder))
     for name in [name for name in sys.modules if name == "livebench" or name.startswith("livebench.")]:
         del sys.modules[name]

@@ -30,16 +30,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import importlib
 import importlib.util
 import io
 import json
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from pinned_reference import add_package_files, copy_pinned  # this folder: the scripts run as files
 
 OUT = Path(__file__).with_name("livebench_data_language_verdicts.json")
 PREFIX = "livebench/process_results/"
@@ -379,26 +379,9 @@ def livebench_think(response: str) -> str:
     return re.sub(r"<think>.*?</think>", "", response, flags=re.DOTALL)
 
 
-def read_reference(root: Path, path: str) -> bytes:
-    if (root / path).is_file():
-        return (root / path).read_bytes()
-    return subprocess.run(["git", "--git-dir", str(root), "show", f"{REFERENCE['commit']}:{path}"], check=True,
-                          capture_output=True).stdout
-
-
 def load_reference(root: Path, folder: Path) -> dict:
-    for path, expected in REFERENCE["files"].items():
-        data = read_reference(root, path)
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != expected:
-            raise SystemExit(f"{path}: SHA-256 {digest}, expected {expected} (commit {REFERENCE['commit']})")
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    for package in {Path(path).parent for path in REFERENCE["files"]}:
-        for parent in (package, *package.parents):
-            if parent != Path(".") and not (folder / parent / "__init__.py").exists():
-                (folder / parent / "__init__.py").write_text("")
+    copy_pinned(root, REFERENCE, folder)
+    add_package_files(folder, REFERENCE["files"])
     sys.path.insert(0, str(folder))
     for name in [name for name in sys.modules if name == "livebench" or name.startswith("livebench.")]:
         del sys.modules[name]

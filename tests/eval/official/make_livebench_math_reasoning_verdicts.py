@@ -31,16 +31,16 @@ on the response with only LiveBench's own regex applied, where it differs.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import warnings
 from pathlib import Path
+
+from pinned_reference import add_package_files, copy_pinned  # this folder: the scripts run as files
 
 OUT = Path(__file__).with_name("livebench_math_reasoning_verdicts.json")
 REFERENCE = {
@@ -223,26 +223,9 @@ def livebench_thinking(response: str) -> str:
     return re.sub(r"<think>.*?</think>", "", response, flags=re.DOTALL)
 
 
-def read_reference(root: Path, path: str) -> bytes:
-    if (root / path).is_file():
-        return (root / path).read_bytes()
-    return subprocess.run(["git", "--git-dir", str(root), "show", f"{REFERENCE['commit']}:{path}"], check=True,
-                          capture_output=True).stdout
-
-
 def load_reference(root: Path, folder: Path) -> dict:
-    for path, expected in REFERENCE["files"].items():
-        data = read_reference(root, path)
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != expected:
-            raise SystemExit(f"{path}: SHA-256 {digest}, expected {expected} (commit {REFERENCE['commit']})")
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        for package in [target.parent, *target.parent.parents]:  # the package's __init__.py files, empty
-            if package == folder:
-                break
-            (package / "__init__.py").touch()
+    copy_pinned(root, REFERENCE, folder)
+    add_package_files(folder, REFERENCE["files"])
     sys.path.insert(0, str(folder))
     math, reasoning = "livebench.process_results.math", "livebench.process_results.reasoning"
     contest = importlib.import_module(f"{math}.math_competitions.utils")
