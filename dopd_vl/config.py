@@ -17,6 +17,7 @@ from dopd_vl.errors import DopdError
 from dopd_vl.objectives import METHODS, MethodOptions, method_options
 
 
+ROLLOUT_ENGINES = ("hf", "hf_static", "hf_continuous")
 TRACKERS = {"tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow", "trackio": "trackio"}  # -> package
 
 
@@ -67,6 +68,10 @@ class TrainConfig:
     bias the sampled estimates; the key stays so that recipes can state it."""
     enable_thinking: bool = False
     """Qwen3 thinking mode in prompts; the paper runs non-thinking."""
+    rollout_engine: str | None = None
+    """How rollouts are sampled, all through transformers: hf (`generate` with its dynamic KV cache), hf_static
+    (`generate` with a static KV cache and a compiled decoding step, CUDA graphs on GPU) or hf_continuous
+    (transformers' continuous batching, `generate_batch`); none picks hf_static on GPU and hf on CPU."""
 
     # --- optimisation
     max_steps: int = 200
@@ -112,6 +117,9 @@ class TrainConfig:
             raise ConfigError(f"top_p must be 1.0, got {self.top_p}: the objective scores the student's whole "
                               "distribution, so rollouts drawn from its nucleus would make the sampled estimates "
                               "off-policy; change the temperature instead (every view is scored at it)")
+        if self.rollout_engine not in (None, *ROLLOUT_ENGINES):
+            raise ConfigError(f"rollout_engine must be one of {', '.join(ROLLOUT_ENGINES)} (or none: the fastest for "
+                              f"the device), got {self.rollout_engine!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.dtype not in (None, "float32", "bfloat16", "float16"):

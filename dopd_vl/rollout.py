@@ -227,16 +227,36 @@ class Rollouts:
         return [len(r) for r in self.response_ids]
 
 
-class HFRolloutEngine:
-    """Sampling with Hugging Face `generate`: batched, left-padded prompts, KV cache, vision tokens suppressed,
-    stopping at the end of the assistant turn."""
+class RolloutEngine:
+    """Samples `per_prompt` responses for each prompt row (left-padded, as `encode_prompts` gives them) from the
+    student's current weights, at `temperature` over the whole vocabulary, vision tokens suppressed, each response
+    cut after its first stop token; temperature 0 is greedy. An engine is this one method: a vLLM engine would be
+    one more subclass."""
 
-    def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float = 1.0, top_p: float = 1.0):
+    def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float = 1.0):
         self.model, self.tokenizer = model, tokenizer
         self.stop_ids = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
-        self.sampling = dict(max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature, top_p=top_p,
-                             top_k=0, suppress_tokens=vision_special_token_ids(tokenizer),
-                             eos_token_id=self.stop_ids, pad_token_id=tokenizer.pad_token_id)
+        sampling = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0) if temperature > 0 else \
+            dict(do_sample=False)
+        self.sampling = dict(max_new_tokens=max_new_tokens, suppress_tokens=vision_special_token_ids(tokenizer),
+                             eos_token_id=self.stop_ids, pad_token_id=tokenizer.pad_token_id, **sampling)
+
+    def generate(self, prompt_inputs: dict[str, torch.Tensor], per_prompt: int) -> Rollouts:
+        raise NotImplementedError
+
+    def cut_at_stop(self, tokens: list[int]) -> list[int]:
+        """A response up to and including its first stop token."""
+        stop = next((i for i, t in enumerate(tokens) if t in self.stop_ids), None)
+        return tokens if stop is None else tokens[: stop + 1]
+
+
+class HFRolloutEngine(RolloutEngine):
+    """`rollout_engine=hf`: Hugging Face `generate` on the batch of left-padded prompts, its dynamic KV cache.
+    `generate_options` go to every `generate` call (the static engine's cache and compilation, `synced_gpus`)."""
+
+    def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float = 1.0, **generate_options):
+        super().__init__(model, tokenizer, max_new_tokens, temperature)
+        self.sampling.update(generate_options)
 
     @torch.no_grad()
     def generate(self, prompt_inputs: dict[str, torch.Tensor], per_prompt: int) -> Rollouts:
@@ -249,11 +269,80 @@ class HFRolloutEngine:
         finally:
             self.model.train(was_training)
         new_tokens_BT = output_BT[:, prompt_inputs["input_ids"].shape[1]:].tolist()
-        responses = []
-        for tokens in new_tokens_BT:
-            stop = next((i for i, t in enumerate(tokens) if t in self.stop_ids), None)
-            responses.append(tokens if stop is None else tokens[: stop + 1])
-        return Rollouts(responses, prompts=prompt_inputs["input_ids"].shape[0], per_prompt=per_prompt)
+        return Rollouts([self.cut_at_stop(tokens) for tokens in new_tokens_BT],
+                        prompts=prompt_inputs["input_ids"].shape[0], per_prompt=per_prompt)
+
+
+class ContinuousRolloutEngine(RolloutEngine):
+    """`rollout_engine=hf_continuous`: transformers' continuous batching (`generate_batch`: a paged KV cache, each
+    sequence leaves the batch when it stops and a waiting one takes its place). It takes token ids only, so text
+    prompts only. It samples with torch's global generator (seeded from it), so runs stay reproducible and resumable.
+    The manager is kept between steps (it holds the model itself, so it samples from the current weights)."""
+
+    def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float = 1.0):
+        super().__init__(model, tokenizer, max_new_tokens, temperature)
+        from transformers import GenerationConfig
+
+        self.generation_config = GenerationConfig(**self.sampling, num_return_sequences=1)
+
+    @torch.no_grad()
+    def generate(self, prompt_inputs: dict[str, torch.Tensor], per_prompt: int) -> Rollouts:
+        if any(key in prompt_inputs for key in VISION_KEYS):
+            raise DopdError("rollout_engine=hf_continuous takes text prompts only (transformers' continuous batching "
+                            "reads token ids, not images): use rollout_engine=hf or hf_static for a vision pair")
+        from transformers.generation.configuration_utils import ContinuousBatchingConfig
+
+        ids_BT, mask_BT = prompt_inputs["input_ids"], prompt_inputs["attention_mask"].bool()
+        prompts = [ids_BT[row][mask_BT[row]].tolist() for row in range(ids_BT.shape[0])]
+        if per_prompt != self.generation_config.num_return_sequences:  # the kept manager is sized for one shape
+            self.model.destroy_cached_continuous_batching_manager()
+            self.generation_config.num_return_sequences = per_prompt
+        sizes = {}
+        if self.model.device.type != "cuda":  # sized from free GPU memory otherwise; here: room for every sequence
+            page = ContinuousBatchingConfig().page_size
+            sizes = dict(num_blocks=per_prompt * sum(-(-(len(p) + self.sampling["max_new_tokens"]) // page)
+                                                     for p in prompts))
+        was_training, quiet = self.model.training, logging.getLogger("ContinuousBatchingLogger")
+        previous_level = quiet.level
+        quiet.setLevel(logging.ERROR)  # it warns on every call that a kept manager suits one workload (ours is one)
+        self.model.eval()
+        try:
+            results = self.model.generate_batch(
+                prompts, generation_config=self.generation_config, persistent_manager=True, progress_bar=False,
+                warmup=self.model.device.type == "cuda", continuous_batching_config=ContinuousBatchingConfig(**sizes))
+        finally:
+            self.model.train(was_training)
+            quiet.setLevel(previous_level)
+        if len(results) != len(prompts) * per_prompt or any(r.error for r in results.values()):
+            failed = [f"{key}: {r.error}" for key, r in results.items() if r.error]
+            raise DopdError(f"continuous batching returned {len(results)} of {len(prompts) * per_prompt} responses"
+                            + (f"; {'; '.join(failed)}" if failed else ""))
+        # prompt-major: each prompt's results are adjacent (its forked children, then itself)
+        responses = [self.cut_at_stop(list(result.generated_tokens)) for result in results.values()]
+        return Rollouts(responses, prompts=len(prompts), per_prompt=per_prompt)
+
+
+def rollout_engine(name: str | None, model, tokenizer, max_new_tokens: int, temperature: float = 1.0,
+                   synced_gpus: bool = False) -> RolloutEngine:
+    """The engine `name` (`rollout_engine` of the config); none: hf_static on GPU, hf on CPU (where a static cache
+    measured slower, and there is nothing to compile into CUDA graphs)."""
+    name = name or ("hf_static" if model.device.type == "cuda" else "hf")
+    options = {"synced_gpus": True} if synced_gpus else {}
+    if name == "hf":
+        return HFRolloutEngine(model, tokenizer, max_new_tokens, temperature, **options)
+    if name == "hf_static":
+        from transformers import CompileConfig
+
+        # on GPU generate compiles the decoding step (CUDA graphs: mode reduce-overhead); on CPU it does not compile
+        compile_config = CompileConfig() if model.device.type == "cuda" else None
+        return HFRolloutEngine(model, tokenizer, max_new_tokens, temperature, cache_implementation="static",
+                               compile_config=compile_config, **options)
+    if name == "hf_continuous":
+        if synced_gpus:
+            raise DopdError("rollout_engine=hf_continuous cannot run under ZeRO-3 with several processes (every rank "
+                            "must join each sharded forward): use rollout_engine=hf or hf_static")
+        return ContinuousRolloutEngine(model, tokenizer, max_new_tokens, temperature)
+    raise DopdError(f"unknown rollout_engine {name!r}: hf, hf_static or hf_continuous")
 
 
 @torch.no_grad()

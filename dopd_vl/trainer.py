@@ -33,8 +33,8 @@ from dopd_vl.objectives import (Method, MethodOptions, ObjectiveBatch, StepStati
                                 resolve_method, step_statistics, token_signals)
 from dopd_vl.records import (DEMONSTRATION_CONTEXT, FEEDBACK_CONTEXT, Record, load_records, render_messages,
                              render_options, with_context, with_pixelated_images)
-from dopd_vl.rollout import (HFRolloutEngine, Rollouts, ScoringBatch, at_temperature, encode_prompts,
-                             frozen_hidden_states, response_hidden_states, scoring_batch)
+from dopd_vl.rollout import (RolloutEngine, Rollouts, ScoringBatch, at_temperature, encode_prompts,
+                             frozen_hidden_states, response_hidden_states, rollout_engine, scoring_batch)
 from dopd_vl.weighting import successful_sibling_B
 
 Reward = Callable[[Record, str], float]  # a rollout's verifiable reward: its record and its response text
@@ -85,7 +85,7 @@ class Run:
     reward: Reward | None  # SDPO, Uni-OPD: correctness of each rollout (the face passes eval's scorers)
     optimizer: torch.optim.Optimizer
     scheduler: object
-    engine: HFRolloutEngine
+    engine: RolloutEngine
     records: list[Record]
     render: dict  # how the privileged prompt shows boxes (as text, drawn on the image, or both): the build's choice
     output: Path
@@ -545,9 +545,8 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
     if self_teacher is not None and options.self_target == "ema":  # part of the run's state: resumed, the same EMA
         accelerator.register_for_checkpointing(self_teacher)
     pair.student = accelerator.unwrap_model(model).student
-    engine = HFRolloutEngine(pair.student, pair.tokenizer, config.max_new_tokens, config.temperature, config.top_p)
-    if is_zero3(accelerator) and accelerator.num_processes > 1:  # every rank joins each sharded forward
-        engine.sampling["synced_gpus"] = True
+    engine = rollout_engine(config.rollout_engine, pair.student, pair.tokenizer, config.max_new_tokens,
+                            config.temperature, synced_gpus=is_zero3(accelerator) and accelerator.num_processes > 1)
     run = Run(config, method, options, accelerator, pair, model, reference, self_teacher, reward, optimizer, scheduler,
               engine, records, render, output)
 
