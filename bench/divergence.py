@@ -1,9 +1,12 @@
 """Time and peak memory of the DOPD objective against TRL's GKD loss, TRL's chunked kernel and the matmul floor.
 
-Each case runs in a fresh subprocess (so peak RSS is its own), forward + backward, float32, from hidden states:
+Each case runs in a fresh subprocess (so peak RSS is its own), forward + backward, float32 unless named, from hidden
+states:
 
   a  dopd_vl: the full DOPD objective from three views' hidden states (first pass over teacher and privileged
      student, step thresholds, routing, chunked objective, backward to the student's hidden states and lm_head)
+  a16  a with bf16 hidden states and lm_heads (the chunked routine's bf16 path: 16-bit matmul operands, float32
+     logits and math, no float32 copy of an lm_head or of hidden states; the lm_head gradient buffer is float32)
   b  TRL GKDTrainer.generalized_jsd_loss (beta 0.5) on materialised logits of two views (hidden @ lm_head.T)
   c  TRL ChunkedDivergenceFunction (beta 0.5) from two views' hidden states and lm_heads
   d  one N x H x V matmul (the floor: any method computes at least the student's logits once)
@@ -12,7 +15,7 @@ In a, b and c the student's hidden states and lm_head weight require grad. Usage
 
     python bench/divergence.py            # N=2048, H=1024, V=151936, all cases one after the other
     python bench/divergence.py --quick    # N=256 smoke run
-    python bench/divergence.py --cases a d
+    python bench/divergence.py --cases a a16 d
 """
 
 from __future__ import annotations
@@ -27,19 +30,24 @@ import time
 
 CASES = {
     "a": "dopd_vl DOPD objective, 3 views, chunked",
+    "a16": "dopd_vl DOPD objective, bf16 inputs",
     "b": "TRL generalized_jsd_loss, materialised logits",
     "c": "TRL ChunkedDivergenceFunction, 2 views",
     "d": "one N x H x V matmul (floor)",
 }
 
 
-def _inputs(n, h, v, seed=0):
+def _inputs(n, h, v, seed=0, dtype=None):
     import torch
 
     generator = torch.Generator().manual_seed(seed)
-    # Logit spread ~2-3 like a trained model's, so the distributions are neither flat nor one-hot.
+    # Logit spread ~2-3 like a trained model's, so the distributions are neither flat nor one-hot. Drawn in blocks of
+    # rows (the same numbers as one draw) into the weight's dtype: no second [V, H] (float32) transient in the peak.
     def weight():
-        return torch.randn(v, h, generator=generator) * (2.5 / h**0.5)
+        weight_VH = torch.empty(v, h, dtype=dtype or torch.float32)
+        for start in range(0, v, 4096):
+            weight_VH[start:start + 4096] = torch.randn(min(4096, v - start), h, generator=generator) * (2.5 / h**0.5)
+        return weight_VH
 
     student_hidden = torch.randn(n, h, generator=generator).requires_grad_()
     student_lm_head = weight().requires_grad_()
@@ -48,17 +56,22 @@ def _inputs(n, h, v, seed=0):
     # The privileged student: the same weights, a correlated view (same response, prompt with p).
     privileged_hidden = (student_hidden.detach() + 0.5 * torch.randn(n, h, generator=generator)).contiguous()
     token_ids = torch.randint(0, v, (n,), generator=generator)
-    return student_hidden, student_lm_head, teacher_hidden, teacher_lm_head, privileged_hidden, token_ids
+    views = student_hidden, student_lm_head, teacher_hidden, teacher_lm_head, privileged_hidden
+    if dtype is not None:  # the same values rounded (the heads already are), leaves again (the student's require grad)
+        views = tuple(view.detach().to(dtype).requires_grad_(view.requires_grad) for view in views)
+    return *views, token_ids
 
 
 def _run_case(case, n, h, v, chunk_size):
     import torch
 
     torch.manual_seed(0)
-    student_hidden, student_lm_head, teacher_hidden, teacher_lm_head, privileged_hidden, token_ids = _inputs(n, h, v)
+    dtype = torch.bfloat16 if case == "a16" else None
+    inputs = _inputs(n, h, v, dtype=dtype)
+    student_hidden, student_lm_head, teacher_hidden, teacher_lm_head, privileged_hidden, token_ids = inputs
     extra = {}
     start = time.perf_counter()
-    if case == "a":
+    if case in ("a", "a16"):
         from dopd_vl import objectives
 
         options = objectives.MethodOptions(chunk_size=chunk_size)
@@ -124,7 +137,7 @@ def main():
 
     import torch
 
-    print(f"N={n} H={args.h} V={args.v} float32, forward + backward, one fresh process per case")
+    print(f"N={n} H={args.h} V={args.v} float32 (a16: bf16), forward + backward, one fresh process per case")
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}")
     results = {}
     for case in args.cases:
@@ -138,10 +151,13 @@ def main():
         result = results[case]
         details = {k: v for k, v in result.items() if k.startswith("fraction/")}
         print(
-            f"{case}  {CASES[case]:<48} {result['seconds']:8.1f} s {result['peak_rss_gib']:7.2f} GiB"
+            f"{case:<4} {CASES[case]:<48} {result['seconds']:8.1f} s {result['peak_rss_gib']:7.2f} GiB"
             f"  loss {result['loss']:.4f} {details if details else ''}",
             flush=True,
         )
+    if "a" in results and "a16" in results:
+        print(f"a16 / a: time {results['a16']['seconds'] / results['a']['seconds']:.2f}, "
+              f"peak {results['a16']['peak_rss_gib'] / results['a']['peak_rss_gib']:.2f}")
     if "a" in results and "b" in results:
         print(f"time a / b: {results['a']['seconds'] / results['b']['seconds']:.2f} (goal <= 1)")
     if "a" in results and "c" in results:

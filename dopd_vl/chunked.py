@@ -1,12 +1,29 @@
 """The one chunked routine: per-token divergences from hidden states and ``lm_head`` weights, in token chunks.
 
 No ``[N, V]`` tensor of any model exists in full. Per chunk of C tokens the student's logits ``[C, V]`` are computed
-from its hidden states (``hidden_CH @ lm_head_VH.T``, float32 math or better), every loss term is evaluated on the
+from its hidden states (``hidden_CH @ lm_head_VH.T``, float32 output or better), every loss term is evaluated on the
 rows where its weight is non-zero, and the gradient with respect to those logits (analytic, from
 ``dopd_vl.divergences``) goes straight into the gradients of the student's hidden states and ``lm_head`` weight,
 preallocated buffers that backward only scales. Targets are computed for the rows that need them only: full-vocabulary
 logits for full-vocabulary divergences, K gathered logits (``hidden . lm_head[topk_ids]``) plus the log-normaliser of
 a first pass (``view_statistics``) for top-K divergences, and the sampled token's log-prob for the sampled estimator.
+
+Precision. float32 and float64 inputs take plain matmuls in their own dtype. bf16 (or float16) hidden states and
+``lm_head`` of one dtype take the 16-bit path: the logit matmul multiplies the 16-bit operands and returns float32
+logits (on CUDA ``torch.mm(..., out_dtype=torch.float32)``: tensor cores, float32 accumulation; elsewhere the operands
+are upcast in blocks of ``_UPCAST_BLOCK_ELEMENTS``, which yields the same exact products and float32 sums, since two
+8-bit significands multiply exactly in float32's 24). No float32 copy of an ``lm_head`` or of the ``[N, H]`` hidden
+states is made; the softmax and divergence math stays float32, and the log-normalisers float64
+(``dopd_vl.divergences``), so the loss is as exact as the float32 path's (1e-5 relative to float64 tested, ~1e-7
+measured). For bf16, the gradient matmuls take the chunk's logit gradient rounded to bf16 (``dhidden = dlogits @ W``,
+``dW += dlogits.T @ hidden``, float32 output), and the hidden-state gradient is a bf16 buffer whose rows are written
+once, rounded once; both gradients then err by ~2e-3 relative to float64 in Frobenius norm, about the two bf16
+roundings' sqrt(2/3) u (u = 2^-9; tests/test_chunked.py tests 2u and measures 2.8e-3 at most). The ``lm_head``
+gradient buffer ``[V, H]`` stays float32: it sums N / chunk_size chunk products, and in bf16 each sum rounds again
+(measured 3.1e-3 with 4 chunks, 4.6e-3 with 16, against 2.3e-3 with float32). float16 rounds neither the logit
+gradient nor the hidden-state buffer (float32, as for float32 inputs): its range would flush logit gradients of
+~1e-11 (a token weight ~1e-5 times p ~1e-6) to zero before backward applies a loss scale. Mixed dtypes upcast the
+16-bit operand in blocks, in the math dtype of the ``lm_head`` (``compute_dtype``).
 
 Two passes per optimizer step, which the trainer runs in this order:
 1. ``view_statistics`` (no grad) for each frozen view: log-normaliser, sampled-token log-prob, optionally entropy and
@@ -26,7 +43,6 @@ from .divergences import (
     compute_dtype,
     forward_kl_value_and_grad,
     generalized_jsd_value_and_grad,
-    log_normalizer,
     normalize,
     reverse_kl_value_and_grad,
     sampled_reverse_kl_value_and_grad,
@@ -41,13 +57,81 @@ TOPK_DIVERGENCES = ("topk_reverse_kl", "topk_generalized_jsd")
 DIVERGENCES = FULL_VOCABULARY_DIVERGENCES + TOPK_DIVERGENCES + ("sampled_reverse_kl",)
 
 
-def _math_weight(lm_head_VH: torch.Tensor) -> torch.Tensor:
-    # One float32 copy for a bf16 head, made once per call rather than once per chunk.
-    return lm_head_VH.detach().to(compute_dtype(lm_head_VH.dtype))
+# Elements per float32 block of a 16-bit operand upcast off CUDA (64 MB): the whole operand is never copied at once.
+# 2^24 rather than 2^22: case a16 of bench/divergence.py --quick took 18-20 s against 23-26 s (CPU, fewer small GEMMs).
+_UPCAST_BLOCK_ELEMENTS = 1 << 24
+# Elements per float32 product block added into the lm_head gradient on CUDA (256 MB: 32768 rows of H = 2048, large
+# enough GEMMs; the whole [V, H] product would be a second 1.2 GB buffer for a 2B student).
+_CUDA_PRODUCT_BLOCK_ELEMENTS = 1 << 26
 
 
-def _logits(hidden_CH: torch.Tensor, weight_VH: torch.Tensor) -> torch.Tensor:
-    return hidden_CH.detach().to(weight_VH.dtype) @ weight_VH.T
+def _math_dtype(lm_head_VH: torch.Tensor) -> torch.dtype:
+    return compute_dtype(lm_head_VH.dtype)
+
+
+def _matmul_MP(a_MK: torch.Tensor, b_KP: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``a_MK @ b_KP`` with output and accumulation in ``dtype``; 16-bit operands are never copied whole to ``dtype``.
+
+    Operands already in ``dtype`` take a plain matmul (the float32 and float64 paths). Two 16-bit operands of one dtype
+    on CUDA take the tensor-core matmul with float32 output (``out_dtype``): exact products, float32 accumulation, no
+    rounding of the result to 16 bits. Elsewhere (CPU, mixed dtypes; CPU bf16 GEMMs round their output to bf16) the
+    operands are upcast in blocks along the largest of M, K, P, which computes the same exact products and float32 sums.
+    """
+    if a_MK.dtype == b_KP.dtype == dtype:
+        return a_MK @ b_KP
+    if a_MK.is_cuda and a_MK.dtype == b_KP.dtype:
+        return torch.mm(a_MK, b_KP, out_dtype=dtype)
+    (m, k), p = a_MK.shape, b_KP.shape[1]
+    largest = max(m, k, p)
+    block = max(1, _UPCAST_BLOCK_ELEMENTS // max(1, (m * k + k * p + m * p) // largest))
+    if largest == p:
+        a_MK = a_MK.to(dtype)
+        return torch.cat([a_MK @ b_KP[:, cols].to(dtype) for cols in _blocks(p, block)], dim=1)
+    if largest == m:
+        b_KP = b_KP.to(dtype)
+        return torch.cat([a_MK[rows].to(dtype) @ b_KP for rows in _blocks(m, block)], dim=0)
+    out_MP = torch.zeros(m, p, dtype=dtype, device=a_MK.device)
+    for inner in _blocks(k, block):
+        out_MP.addmm_(a_MK[:, inner].to(dtype), b_KP[inner].to(dtype))
+    return out_MP
+
+
+def _blocks(size: int, block: int) -> list[slice]:
+    return [slice(start, min(start + block, size)) for start in range(0, size, block)]
+
+
+def _add_matmul_(out_MP: torch.Tensor, a_MK: torch.Tensor, b_KP: torch.Tensor) -> None:
+    """``out_MP += a_MK @ b_KP`` in ``out_MP``'s dtype; for 16-bit operands one block of M rows at a time.
+
+    The blocks bound the float32 product temporary: ``addmm``'s ``out_dtype`` variant requires ``self`` in the
+    operands' dtype (ATen ``_addmm_dtype_out_cuda``), so it cannot add into the float32 buffer itself.
+    """
+    if a_MK.dtype == b_KP.dtype == out_MP.dtype:
+        out_MP.addmm_(a_MK, b_KP)
+        return
+    block_elements = _CUDA_PRODUCT_BLOCK_ELEMENTS if out_MP.is_cuda else _UPCAST_BLOCK_ELEMENTS
+    rows_per_block = max(1, block_elements // max(1, out_MP.shape[1]))
+    for rows in _blocks(out_MP.shape[0], rows_per_block):
+        out_MP[rows] += _matmul_MP(a_MK[rows], b_KP, out_MP.dtype)
+
+
+def _gathered_logits_RK(hidden_RH: torch.Tensor, lm_head_VH: torch.Tensor, ids_RK: torch.Tensor) -> torch.Tensor:
+    """The logits of K tokens per row, ``hidden_R . lm_head[ids_RK]``, from K gathered ``lm_head`` rows per token."""
+    dtype = _math_dtype(lm_head_VH)
+    hidden_RH, rows_RKH = hidden_RH.detach(), lm_head_VH.detach()[ids_RK]
+    if hidden_RH.is_cuda and hidden_RH.dtype == rows_RKH.dtype != dtype:
+        return torch.bmm(rows_RKH, hidden_RH.unsqueeze(-1), out_dtype=dtype).squeeze(-1)
+    # Upcast per chunk (the gathered rows only): exact products of 16-bit operands, summed in the math dtype.
+    return torch.einsum("rh,rkh->rk", hidden_RH.to(dtype), rows_RKH.to(dtype))
+
+
+def _logits_CV(hidden_CH: torch.Tensor, lm_head_VH: torch.Tensor) -> torch.Tensor:
+    """One chunk's logits in the math dtype of ``lm_head_VH`` (``compute_dtype``: float32 for a 16-bit head)."""
+    dtype = _math_dtype(lm_head_VH)
+    hidden_CH = hidden_CH.detach()
+    if hidden_CH.dtype != lm_head_VH.dtype:
+        hidden_CH = hidden_CH.to(dtype)
+    return _matmul_MP(hidden_CH, lm_head_VH.detach().T, dtype)
 
 
 class ViewStatistics(NamedTuple):
@@ -77,7 +161,6 @@ def view_statistics(
 ) -> ViewStatistics:
     """Log-normaliser and sampled-token log-prob of one view, chunked; optionally entropy and top-``topk`` ids."""
     _check_rows(hidden_NH, token_ids_N, "hidden states")
-    weight_VH = _math_weight(lm_head_VH)
     num_tokens = token_ids_N.shape[0]
     logprob_N = torch.empty(num_tokens, dtype=torch.float64, device=hidden_NH.device)
     log_normalizer_N = torch.empty_like(logprob_N)
@@ -87,7 +170,7 @@ def view_statistics(
         topk_ids_NK = torch.empty(num_tokens, topk, dtype=torch.long, device=hidden_NH.device)
     for start in range(0, num_tokens, chunk_size):
         rows = slice(start, start + chunk_size)
-        view = normalize(_logits(hidden_NH[rows], weight_VH))
+        view = normalize(_logits_CV(hidden_NH[rows], lm_head_VH))
         log_normalizer_N[rows] = view.log_normalizer
         logprob_N[rows] = _sampled_logprob(view, token_ids_N[rows])
         if entropy_N is not None:
@@ -218,14 +301,23 @@ def _check_rows(tensor: torch.Tensor, token_ids_N: torch.Tensor, what: str) -> N
 class _ChunkedObjective(torch.autograd.Function):
     @staticmethod
     def forward(ctx, student_hidden_NH, student_lm_head_VH, token_ids_N, terms, chunk_size):
-        weight_VH = _math_weight(student_lm_head_VH)
-        dtype = weight_VH.dtype
+        dtype = _math_dtype(student_lm_head_VH)
+        lm_head_VH = student_lm_head_VH.detach()
         num_tokens, device = token_ids_N.shape[0], token_ids_N.device
         wants_hidden_grad, wants_lm_head_grad = ctx.needs_input_grad[:2]
-        grad_hidden_NH = torch.zeros(student_hidden_NH.shape, dtype=dtype, device=device) if wants_hidden_grad else None
-        grad_lm_head_VH = torch.zeros_like(weight_VH) if wants_lm_head_grad else None
-        # One math-dtype copy per lm_head; the privileged student's view shares the student's.
-        target_weights = {id(student_lm_head_VH): weight_VH}
+        # 16-bit hidden states and head of one dtype: the logit matmul takes them as they are (float32 output).
+        low_precision = student_hidden_NH.dtype == lm_head_VH.dtype != dtype
+        # bf16 only: the gradient matmuls take the logit gradient rounded to bf16, and each row of the hidden-state
+        # gradient, written once, is rounded once into a bf16 buffer (once more by backward's scale unless it is 1;
+        # bf16 has float32's range, so that costs u of precision, no underflow). float16 keeps both in float32: its
+        # range would flush logit gradients of ~1e-11 (token weight ~1e-5 times p ~1e-6) to zero before backward's
+        # loss scale. The lm_head gradient sums N / chunk_size chunks and stays in the math dtype (module docstring).
+        bf16_gradients = low_precision and lm_head_VH.dtype == torch.bfloat16
+        hidden_grad_dtype = torch.bfloat16 if bf16_gradients else dtype
+        grad_hidden_NH = None
+        if wants_hidden_grad:
+            grad_hidden_NH = torch.zeros(student_hidden_NH.shape, dtype=hidden_grad_dtype, device=device)
+        grad_lm_head_VH = torch.zeros(lm_head_VH.shape, dtype=dtype, device=device) if wants_lm_head_grad else None
         loss = torch.zeros((), dtype=torch.float64, device=device)
         entropy_N = torch.empty(num_tokens, dtype=torch.float32, device=device)
         logprob_N = torch.empty(num_tokens, dtype=torch.float32, device=device)
@@ -233,8 +325,10 @@ class _ChunkedObjective(torch.autograd.Function):
 
         for start in range(0, num_tokens, chunk_size):
             rows = slice(start, min(start + chunk_size, num_tokens))
-            hidden_CH = student_hidden_NH[rows].detach().to(dtype)
-            student = normalize(_logits(hidden_CH, weight_VH))
+            hidden_CH = student_hidden_NH[rows].detach()
+            if not low_precision:
+                hidden_CH = hidden_CH.to(dtype)
+            student = normalize(_logits_CV(hidden_CH, lm_head_VH))
             entropy_N[rows] = _entropy(student)
             logprob_N[rows] = _sampled_logprob(student, token_ids_N[rows]).float()
             grad_logits_CV = torch.zeros_like(student.logits) if (wants_hidden_grad or wants_lm_head_grad) else None
@@ -250,9 +344,7 @@ class _ChunkedObjective(torch.autograd.Function):
                     if every_row
                     else NormalizedLogits(student.logits[row_ids], student.log_normalizer[row_ids])
                 )
-                value_R, grad_RV = _term_value_and_grad(
-                    term, term_student, start + row_ids, token_ids_N, full_targets, target_weights
-                )
+                value_R, grad_RV = _term_value_and_grad(term, term_student, start + row_ids, token_ids_N, full_targets)
                 term_weight_R = weight_C[row_ids]
                 values_TN[term_index, start + row_ids] = value_R.to(dtype)
                 loss += (term_weight_R.double() * value_R.double()).sum()
@@ -264,10 +356,14 @@ class _ChunkedObjective(torch.autograd.Function):
                         grad_logits_CV.index_add_(0, row_ids, grad_RV)
                 del grad_RV, term_student
             del student
+            if grad_logits_CV is None:
+                continue
+            if bf16_gradients:
+                grad_logits_CV = grad_logits_CV.to(torch.bfloat16)
             if grad_hidden_NH is not None:
-                grad_hidden_NH[rows] = grad_logits_CV @ weight_VH
+                grad_hidden_NH[rows] = _matmul_MP(grad_logits_CV, lm_head_VH, dtype)
             if grad_lm_head_VH is not None:
-                grad_lm_head_VH.addmm_(grad_logits_CV.T, hidden_CH)
+                _add_matmul_(grad_lm_head_VH, grad_logits_CV.T, hidden_CH)
 
         ctx.grad_hidden_NH, ctx.grad_lm_head_VH = grad_hidden_NH, grad_lm_head_VH
         ctx.dtypes = student_hidden_NH.dtype, student_lm_head_VH.dtype
@@ -287,16 +383,7 @@ class _ChunkedObjective(torch.autograd.Function):
         return grad_hidden_NH, grad_lm_head_VH, None, None, None
 
 
-def _target_weight(view: TargetView, target_weights: dict) -> torch.Tensor:
-    key = id(view.lm_head_VH)
-    if key not in target_weights:
-        target_weights[key] = _math_weight(view.lm_head_VH)
-    return target_weights[key]
-
-
-def _full_target(
-    target: Target, token_rows_R: torch.Tensor, full_targets: dict, target_weights: dict
-) -> NormalizedLogits:
+def _full_target(target: Target, token_rows_R: torch.Tensor, full_targets: dict) -> NormalizedLogits:
     """Full-vocabulary target for the given token rows, reusing rows computed for an earlier term of this chunk."""
     cached = full_targets.get(id(target))
     if cached is not None:
@@ -307,7 +394,7 @@ def _full_target(
             return NormalizedLogits(cached_target.logits[positions], cached_target.log_normalizer[positions])
     parts = []
     for coefficient, view in zip(target.coefficients, target.views):
-        logits_RV = _logits(view.hidden_NH[token_rows_R], _target_weight(view, target_weights))
+        logits_RV = _logits_CV(view.hidden_NH[token_rows_R], view.lm_head_VH)
         parts.append((coefficient, NormalizedLogits(logits_RV, view.statistics.log_normalizer_N[token_rows_R])))
     if len(parts) == 1 and parts[0][0] == 1.0:
         normalized = parts[0][1]  # the first pass's log-normaliser: no second logsumexp over V
@@ -324,11 +411,10 @@ def _term_value_and_grad(
     token_rows_R: torch.Tensor,
     token_ids_N: torch.Tensor,
     full_targets: dict,
-    target_weights: dict,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One term on the rows ``token_rows_R`` (indices into N): per-token value and gradient wrt student logits."""
     if term.divergence in FULL_VOCABULARY_DIVERGENCES:
-        target = _full_target(term.target, token_rows_R, full_targets, target_weights)
+        target = _full_target(term.target, token_rows_R, full_targets)
         if term.divergence == "generalized_jsd":
             return generalized_jsd_value_and_grad(student, target, term.beta)
         if term.divergence == "reverse_kl":
@@ -349,9 +435,7 @@ def _term_value_and_grad(
         topk_ids_RK = torch.topk(student.logits, k, dim=-1, sorted=False).indices
     else:
         topk_ids_RK = view.statistics.topk_ids_NK[token_rows_R]
-    target_weight_VH = _target_weight(view, target_weights)
-    target_hidden_RH = view.hidden_NH[token_rows_R].detach().to(target_weight_VH.dtype)
-    target_logits_RK = torch.einsum("rh,rkh->rk", target_hidden_RH, target_weight_VH[topk_ids_RK])
+    target_logits_RK = _gathered_logits_RK(view.hidden_NH[token_rows_R], view.lm_head_VH, topk_ids_RK)
     target_topk = NormalizedLogits(target_logits_RK, view.statistics.log_normalizer_N[token_rows_R])
     if term.divergence == "topk_generalized_jsd":
         return topk_generalized_jsd_value_and_grad(student, topk_ids_RK, target_topk, term.beta, term.tail)

@@ -3,6 +3,9 @@
 The public functions take student logits ``[N, V]`` and target logits ``[N, V]`` and return one value per token
 ``[N]``, differentiable with respect to the student logits only (the target is detached). Every distribution uses
 temperature 1.0. Values are float32 (float64 when the logits are float64, so ``torch.autograd.gradcheck`` can run).
+No divergence math runs in 16 bits: bf16 or float16 logits are upcast to float32 by ``normalize`` (the public
+functions; the gradient is returned in the logits' dtype), and ``dopd_vl.chunked``'s bf16 path hands over float32
+logits from its 16-bit matmuls. Log-normalisers and the top-K tail masses are float64 whatever the logits' dtype.
 
 Each divergence is written once, as a ``*_value_and_grad`` function on log-probabilities that returns the value and its
 analytic gradient with respect to the student's *logits*. The public functions attach that gradient with
@@ -27,7 +30,10 @@ _FLOAT64_BLOCK_ELEMENTS = 32 * 151_936
 
 
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:
-    """The math dtype for logits of ``dtype``: at least float32 (bf16 logits are never used for the math)."""
+    """The math dtype for logits of ``dtype``: at least float32 (bf16 and float16 logits are never used for the math).
+
+    ``dopd_vl.chunked`` uses it for an ``lm_head``'s dtype too: a 16-bit head gives float32 logits, gradients and sums.
+    """
     return torch.promote_types(dtype, torch.float32)
 
 
