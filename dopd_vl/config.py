@@ -26,6 +26,45 @@ class ConfigError(DopdError):
 
 
 @dataclass
+class LoraOptions:
+    """LoRA adapters on the student, through PEFT: only the adapters train; the privileged student is the same
+    adapter-carrying model, and checkpoints hold the adapters. r = 0 trains every weight (full fine-tuning)."""
+
+    r: int = 0
+    """Rank of each adapter; 0 turns LoRA off and trains every weight of the student."""
+    alpha: float = 16.0
+    """Adapter scale numerator: each adapted layer computes W x + (alpha / r) B A x."""
+    dropout: float = 0.0
+    """Dropout on each adapter's input in the student's forward with gradient (the no-gradient views score without
+    it)."""
+    targets: str = "all-linear"
+    """Layers that carry adapters, all inside the language model's decoder layers (never the vision tower, the
+    embeddings or lm_head): all-linear (every linear layer there: the attention and MLP projections) or a
+    comma-separated list of layer names (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.r, bool) or not isinstance(self.r, int) or self.r < 0:
+            raise ConfigError(f"lora.r must be an integer of at least 0 (0: full fine-tuning), got {self.r!r}")
+        if not self.alpha > 0:
+            raise ConfigError(f"lora.alpha must be positive, got {self.alpha!r}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"lora.dropout must be in [0, 1), got {self.dropout!r}")
+        names = self.target_names
+        if not names or (len(names) > 1 and "all-linear" in names):
+            raise ConfigError(f"lora.targets must be all-linear or a comma-separated list of layer names such as "
+                              f"q_proj,v_proj, got {self.targets!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return self.r > 0
+
+    @property
+    def target_names(self) -> list[str]:
+        """The layer names of `targets` (["all-linear"] for the default)."""
+        return [name.strip() for name in self.targets.split(",") if name.strip()]
+
+
+@dataclass
 class TrainConfig:
     """One training run. Defaults follow `DOPD_METHOD.md` where the paper gives a value, and a small CPU run
     where it does not (batch sizes, steps and lengths; the `paper-*` recipes hold the paper's values)."""
@@ -41,6 +80,8 @@ class TrainConfig:
     """Distillation objective: dopd, a baseline (opd, gkd, sdft, sdpo, ...) or a DOPD ablation (`dopd-vl methods`)."""
     objective: MethodOptions = field(default_factory=MethodOptions)
     """Options of the objectives, with DOPD_METHOD.md's defaults; set them as objective.topk=64 and so on."""
+    lora: LoraOptions = field(default_factory=LoraOptions)
+    """LoRA adapters instead of full fine-tuning (lora.r=64, lora.alpha, lora.dropout, lora.targets; r = 0: off)."""
     data: str | None = None
     """Dataset folder written by `dopd-vl build-data`, or several comma-separated (their records mixed, as the
     paper's text mix of three sets); none: `dopd-vl train` builds the family's synthetic set."""
@@ -103,6 +144,8 @@ class TrainConfig:
     """The run's name in the trackers (default: the output folder's name; `dopd-vl experiment` sets EXPERIMENT/RUN)."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.lora, dict):  # a config written out by `to_dict` and read back (the experiment runner)
+            self.lora = LoraOptions(**self.lora)
         positive = ["prompts_per_step", "rollouts_per_prompt", "max_new_tokens", "max_steps",
                     "gradient_accumulation_steps", "logging_steps"]
         for name in positive:
@@ -208,15 +251,17 @@ def parse_overrides(tokens: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def coerce(cls, name: str, raw, source: str):
-    """Convert a YAML or command-line value to the type of field `name` of dataclass `cls`."""
+def coerce(cls, name: str, raw, source: str, key: str | None = None):
+    """Convert a YAML or command-line value to the type of field `name` of dataclass `cls`; errors name it `key`
+    (default `name`; `objective.topk` for a section's field)."""
+    key = key or name
     hint = typing.get_type_hints(cls)[name]
     optional = type(None) in typing.get_args(hint)
     kind = next((t for t in typing.get_args(hint) if t is not type(None)), hint)
     if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null", "~") and optional):
         if optional:
             return None
-        raise ConfigError(f"{source}: {name} cannot be empty")
+        raise ConfigError(f"{source}: {key} cannot be empty")
     try:
         if kind is bool:
             if isinstance(raw, bool):
@@ -237,10 +282,11 @@ def coerce(cls, name: str, raw, source: str):
         return str(raw)
     except ValueError:
         expected = {int: "an integer", float: "a number", bool: "true or false"}.get(kind, "a string")
-        raise ConfigError(f"{source}: {name} must be {expected}, got {raw!r}") from None
+        raise ConfigError(f"{source}: {key} must be {expected}, got {raw!r}") from None
 
 
-SECTIONS = {"objective": MethodOptions}  # nested dataclass fields: YAML mappings, `objective.topk=64` overrides
+# nested dataclass fields: YAML mappings, `objective.topk=64` and `lora.r=64` overrides
+SECTIONS = {"objective": MethodOptions, "lora": LoraOptions}
 
 
 def check_key(cls, key: str, source: str, prefix: str = "") -> None:
@@ -259,10 +305,11 @@ def set_value(values: dict, sections: dict, key: str, raw, source: str) -> None:
         if section not in SECTIONS:
             raise ConfigError(f"{source}: '{section}' has no sub-keys (in '{key}')")
         check_key(SECTIONS[section], sub_key, source, prefix=f"{section}.")
-        sections.setdefault(section, {})[sub_key] = coerce(SECTIONS[section], sub_key, raw, source)
+        sections.setdefault(section, {})[sub_key] = coerce(SECTIONS[section], sub_key, raw, source, key)
     elif key in SECTIONS:
         if not isinstance(raw, dict):
-            raise ConfigError(f"{source}: '{key}' must be a mapping of its options, e.g. {key}: {{topk: 64}}")
+            example = {"objective": "topk: 64", "lora": "r: 64"}[key]
+            raise ConfigError(f"{source}: '{key}' must be a mapping of its options, e.g. {key}: {{{example}}}")
         for sub_key, sub_raw in raw.items():
             set_value(values, sections, f"{key}.{sub_key}", sub_raw, source)
     else:
@@ -273,7 +320,7 @@ def set_value(values: dict, sections: dict, key: str, raw, source: str) -> None:
 def load_config(config: str | None = None, overrides: list[str] | None = None, **fixed) -> TrainConfig:
     """Defaults, then the YAML `config`, then keyword `fixed` values (from named CLI flags), then `overrides`."""
     values: dict = {}
-    sections: dict = {"objective": {}}
+    sections: dict = {section: {} for section in SECTIONS}
     if config:
         data, source = read_yaml(config)
         for key, raw in data.items():

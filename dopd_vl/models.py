@@ -287,3 +287,55 @@ def count_parameters(location: str, family: str) -> int | None:
     with torch.device("meta"):
         model = auto.from_config(config)
     return sum(p.numel() for p in model.parameters())
+
+
+def lora_target_pattern(model, names: list[str]) -> str:
+    """PEFT's `target_modules` for `lora.targets`: a regex over module names that matches the linear layers called
+    `names` (every one for ["all-linear"]) inside the decoder layers of the language model, and nothing in the vision
+    tower, the embeddings or lm_head."""
+    import re
+
+    decoder = model.get_decoder()  # Qwen3: model; Qwen3-VL: model.language_model
+    prefix = next(name for name, module in model.named_modules() if module is decoder)
+    layers = f"{prefix}.layers." if prefix else "layers."
+    available = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                        if isinstance(module, torch.nn.Linear) and name.startswith(layers)})
+    wanted = available if names == ["all-linear"] else names
+    missing = [name for name in wanted if name not in available]
+    if missing or not wanted:
+        raise PairError(f"lora.targets: the language model's decoder layers have no linear layer named "
+                        f"{', '.join(missing) or '(none)'}; theirs: {', '.join(available)}")
+    return rf"{re.escape(layers)}\d+\.(?:.*\.)?(?:{'|'.join(map(re.escape, wanted))})"
+
+
+def add_lora(model, r: int, alpha: float, dropout: float, targets: list[str]):
+    """LoRA adapters on `model`'s language model (PEFT), in place: `model` stays the transformers model, its target
+    layers now LoRA layers, every other weight frozen. Returns the `PeftModel` around it (saving the adapters,
+    switching them off)."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, bias="none",
+                        target_modules=lora_target_pattern(model, targets))
+    adapted = get_peft_model(model, config)
+    assert adapted.base_model.model is model
+    return adapted
+
+
+def merged_lora_state(state: dict[str, torch.Tensor], adapted) -> dict[str, torch.Tensor]:
+    """The weights of the adapted model `adapted` (a `PeftModel`) with each adapter merged into its layer,
+    ``W + (alpha / r) B A``, named as the plain transformers model names them: a `from_pretrained` checkpoint. `state`
+    is the transformers model's state dict (adapters included), e.g. gathered from ZeRO shards."""
+    from peft.tuners.lora import LoraLayer
+
+    merged = {key: value for key, value in state.items() if ".lora_" not in key}
+    for name, module in adapted.base_model.model.named_modules():
+        if not isinstance(module, LoraLayer):
+            continue
+        base = merged.pop(f"{name}.base_layer.weight")
+        weight = base.float()
+        for adapter in module.active_adapters:
+            lora_A = state[f"{name}.lora_A.{adapter}.weight"].float()
+            lora_B = state[f"{name}.lora_B.{adapter}.weight"].float()
+            weight = weight + (lora_B @ lora_A) * module.scaling[adapter]
+        merged[f"{name}.weight"] = weight.to(base.dtype)
+    return {key.replace(".base_layer.", "."): value for key, value in merged.items()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import json
 import os
 import random
@@ -28,7 +29,7 @@ import yaml
 from dopd_vl import routing
 from dopd_vl.config import TrainConfig
 from dopd_vl.errors import DopdError
-from dopd_vl.models import LoadedPair, load_pair, load_pair_spec
+from dopd_vl.models import LoadedPair, add_lora, load_pair, load_pair_spec, merged_lora_state
 from dopd_vl.objectives import (Method, MethodOptions, ObjectiveBatch, StepStatistics, TokenSignals, compute_objective,
                                 resolve_method, step_statistics, token_signals)
 from dopd_vl.records import (DEMONSTRATION_CONTEXT, FEEDBACK_CONTEXT, Record, load_records, render_messages,
@@ -89,6 +90,7 @@ class Run:
     records: list[Record]
     render: dict  # how the privileged prompt shows boxes (as text, drawn on the image, or both): the build's choice
     output: Path
+    adapters: object | None = None  # lora.r > 0: the PeftModel around the student (saves, merges, switches off)
 
     @property
     def student(self):
@@ -251,9 +253,50 @@ def feedback_messages(run: Run, records: list[Record], per_prompt: int, texts: l
 
 @torch.no_grad()
 def ema_update(average: torch.nn.Module, model: torch.nn.Module, rate: float) -> None:
-    """``theta_avg <- (1 - rate) theta_avg + rate theta`` for every parameter (the EMA self-teacher)."""
+    """``theta_avg <- (1 - rate) theta_avg + rate theta`` for every trained parameter (the EMA self-teacher; a LoRA
+    run's frozen base weights are the same in both)."""
     for average_parameter, parameter in zip(average.parameters(), model.parameters()):
-        average_parameter.lerp_(parameter.detach().to(average_parameter.dtype), rate)
+        if parameter.requires_grad:
+            average_parameter.lerp_(parameter.detach().to(average_parameter.dtype), rate)
+
+
+class AdapterWeights:
+    """A LoRA run's EMA self-teacher as checkpoint state: only its adapters (`names`), since its base weights are the
+    student's frozen ones, which the pair's student folder already holds."""
+
+    def __init__(self, module: torch.nn.Module, names: set[str]):
+        self.module, self.names = module, names
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {name: p.detach().clone() for name, p in self.module.named_parameters() if name in self.names}
+
+    @torch.no_grad()
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        parameters = dict(self.module.named_parameters())
+        if set(state) != self.names:
+            raise TrainingError(f"the checkpoint's EMA self-teacher holds other adapters than this run's ("
+                                f"{len(state)} tensors, expected {len(self.names)}): resume with the same lora.* "
+                                "options")
+        for name, value in state.items():
+            parameters[name].copy_(value)
+
+
+@contextlib.contextmanager
+def own_weights(run: Run, model: torch.nn.Module, initial: bool):
+    """A no-gradient view scored by the student's own module: without dropout (LoRA's), and for the initial student
+    (ExOPD's reference, objective.self_target=initial) with the adapters switched off: a LoRA run keeps no copy of
+    the initial student, its frozen base weights are it. Other modules (a frozen copy, the EMA) run as they are."""
+    if model is not run.student:
+        yield
+        return
+    assert not initial or run.adapters is not None, "the initial student of a full fine-tuning run is a copy"
+    was_training = model.training
+    model.eval()
+    try:
+        with run.adapters.disable_adapter() if initial else contextlib.nullcontext():
+            yield
+    finally:
+        model.train(was_training)
 
 
 def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inputs: dict,
@@ -273,15 +316,18 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inpu
             prompts = inputs["privileged_student"]
             per_row = rollouts if prompts["input_ids"].shape[0] == rollouts.prompts else \
                 Rollouts(rollouts.response_ids, len(rollouts.response_ids), 1)  # SDPO: one prompt per rollout
-            hidden["privileged_student_hidden_NH"] = frozen_hidden_states(self_model, prompts, per_row, pad_id)
+            with own_weights(run, self_model, initial=run.options.self_target == "initial"):
+                hidden["privileged_student_hidden_NH"] = frozen_hidden_states(self_model, prompts, per_row, pad_id)
             if run.self_teacher is not None:
                 hidden["privileged_student_lm_head_VH"] = run.self_teacher.get_output_embeddings().weight
         if "coarse_teacher" in views:  # VA-OPD: the teacher on pixelated images
             hidden["coarse_teacher_hidden_NH"] = frozen_hidden_states(run.pair.teacher, inputs["coarse_teacher"],
                                                                       rollouts, pad_id)
-        if "reference" in views:
-            hidden["reference_hidden_NH"] = frozen_hidden_states(run.reference, inputs["reference"], rollouts, pad_id)
-            hidden["reference_lm_head_VH"] = run.reference.get_output_embeddings().weight
+        if "reference" in views:  # the initial student: a frozen copy, or (LoRA) the student with adapters off
+            reference = run.reference or run.student
+            with own_weights(run, reference, initial=True):
+                hidden["reference_hidden_NH"] = frozen_hidden_states(reference, inputs["reference"], rollouts, pad_id)
+            hidden["reference_lm_head_VH"] = reference.get_output_embeddings().weight
     for name, hidden_NH in hidden.items():  # the views share y, so they score the same number of tokens
         assert name.endswith("_VH") or hidden_NH.shape[0] == len(student_scoring.token_ids_N), \
             f"{name} scored {hidden_NH.shape[0]} response tokens, the student's view {len(student_scoring.token_ids_N)}"
@@ -390,7 +436,9 @@ def save_checkpoint(run: Run, step: int) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
     accelerator.wait_for_everyone()
-    accelerator.save_state(str(staging / "state"))
+    # a LoRA run's state holds the adapters, not the frozen base weights (see `keep_trained_weights` for the rest)
+    lora_deepspeed = run.adapters is not None and is_deepspeed(accelerator)
+    accelerator.save_state(str(staging / "state"), **({"exclude_frozen_parameters": True} if lora_deepspeed else {}))
     save_student(run, staging / "student")
     if accelerator.is_main_process:
         (staging / "trainer_state.json").write_text(json.dumps({"step": step}))
@@ -399,14 +447,21 @@ def save_checkpoint(run: Run, step: int) -> Path:
     return final
 
 
-def save_student(run: Run, folder: Path) -> None:
+def save_student(run: Run, folder: Path, final: bool = False) -> None:
     """The student as a `save_pretrained` folder with its processor (call on every process: under ZeRO-3 the
-    weights are gathered from all of them)."""
+    weights are gathered from all of them). A LoRA run's checkpoints hold its adapters (a PEFT adapter folder); its
+    `final` student is the merged model, loadable by `from_pretrained`, with the adapters in `adapter/`."""
     state = run.accelerator.get_state_dict(run.model)  # whole weights, also from ZeRO-3 shards
-    if run.accelerator.is_main_process:
-        student_state = {k.removeprefix("student."): v for k, v in state.items()}
-        run.accelerator.unwrap_model(run.model).student.save_pretrained(folder, state_dict=student_state)
-        run.pair.processor.save_pretrained(folder)
+    if not run.accelerator.is_main_process:
+        return
+    student_state = {k.removeprefix("student."): v for k, v in state.items()}
+    if run.adapters is None or final:
+        weights = student_state if run.adapters is None else merged_lora_state(student_state, run.adapters)
+        run.accelerator.unwrap_model(run.model).student.save_pretrained(folder, state_dict=weights)
+    if run.adapters is not None:  # PEFT names the wrapped model's weights base_model.model.*
+        run.adapters.save_pretrained(folder / "adapter" if final else folder,
+                                     state_dict={f"base_model.model.{k}": v for k, v in student_state.items()})
+    run.pair.processor.save_pretrained(folder)
 
 
 def cpu_only() -> bool:
@@ -523,16 +578,25 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
     reference = None
     method, options = resolve_method(config.method, config.objective)
     check_method_inputs(method, options, records, reward, accelerator)
-    if "reference" in method.views:  # ExOPD: the initial student, frozen
+    adapters = None
+    if config.lora.enabled:  # in place: pair.student stays the transformers model, only its adapters train
+        lora = config.lora
+        adapters = add_lora(pair.student, lora.r, lora.alpha, lora.dropout, lora.target_names)
+    # The initial student (ExOPD's reference, self_target=initial) is a frozen copy; a LoRA run's is the student with
+    # its adapters off (`own_weights`). The EMA self-teacher is a copy in both (with adapters: they are what moves).
+    if "reference" in method.views and adapters is None:  # ExOPD: the initial student, frozen
         reference = copy.deepcopy(pair.student).eval().requires_grad_(False)
     self_teacher = None
-    if "privileged_student" in method.views and options.self_target != "live":  # starts as the initial student
+    copied = ("ema",) if adapters is not None else ("initial", "ema")
+    if "privileged_student" in method.views and options.self_target in copied:  # starts as the initial student
         self_teacher = copy.deepcopy(pair.student).eval().requires_grad_(False)
     if config.gradient_checkpointing:
         pair.student.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     pair.student.train()
     model = StudentObjective(pair.student, config.temperature)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    trained = [name for name, parameter in model.named_parameters() if parameter.requires_grad]  # LoRA: adapters
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate,
+                                  weight_decay=config.weight_decay)
     scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.max_steps)
     model, optimizer = accelerator.prepare(model, optimizer)
     if is_zero3(accelerator):  # the objective reads lm_head.weight itself: DeepSpeed must gather it for that forward
@@ -543,19 +607,28 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
     # The schedule counts optimizer steps: kept out of accelerate's wrapper, which would step it once per process.
     accelerator.register_for_checkpointing(scheduler)
     if self_teacher is not None and options.self_target == "ema":  # part of the run's state: resumed, the same EMA
-        accelerator.register_for_checkpointing(self_teacher)
+        adapter_names = {name.removeprefix("student.") for name in trained}
+        accelerator.register_for_checkpointing(self_teacher if adapters is None else
+                                               AdapterWeights(self_teacher, adapter_names))
+    if adapters is not None:
+        accelerator.register_save_state_pre_hook(functools.partial(keep_trained_weights, set(trained)))
     pair.student = accelerator.unwrap_model(model).student
     engine = rollout_engine(config.rollout_engine, pair.student, pair.tokenizer, config.max_new_tokens,
                             config.temperature, synced_gpus=is_zero3(accelerator) and accelerator.num_processes > 1)
     run = Run(config, method, options, accelerator, pair, model, reference, self_teacher, reward, optimizer, scheduler,
-              engine, records, render, output)
+              engine, records, render, output, adapters)
 
     start = 0
     checkpoint = newest_checkpoint(output) if resume else None
     if resume and checkpoint is None:
         accelerator.print(f"--resume: no checkpoint in {checkpoint_dir(output)}; starting from step 0")
     if checkpoint is not None:
-        accelerator.load_state(str(checkpoint / "state"))
+        # a LoRA run's state holds the adapters only: the frozen base weights stay as loaded
+        partial = {} if adapters is None else {"load_module_strict": False} if is_deepspeed(accelerator) else \
+            {"strict": False}
+        if adapters is not None and not is_deepspeed(accelerator):
+            check_saved_adapters(checkpoint / "state" / "model.safetensors", set(trained))
+        accelerator.load_state(str(checkpoint / "state"), **partial)
         start = json.loads((checkpoint / "trainer_state.json").read_text())["step"]
         accelerator.print(f"resumed from {checkpoint} (step {start})")
     elif output.exists() and any(output.iterdir()) and not resume:
@@ -563,6 +636,25 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
                             "--output")
     accelerator.wait_for_everyone()  # every process has looked at the output folder before any writes to it
     return run, start
+
+
+def keep_trained_weights(names: set[str], models: list, weights: list[dict], output_dir: str) -> None:
+    """accelerate's save-state hook of a LoRA run: the model state it writes holds the trained weights (`names`, the
+    adapters) only; the frozen base weights are the pair's student, unchanged."""
+    for i, state in enumerate(weights):
+        weights[i] = {key: value for key, value in state.items() if key.removeprefix("module.") in names}
+
+
+def check_saved_adapters(path: Path, names: set[str]) -> None:
+    """A LoRA run resumes only from a checkpoint that holds exactly its adapters (the state loads non-strictly, since
+    it leaves the frozen base weights out)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as saved:
+        keys = {key.removeprefix("module.") for key in saved.keys()}
+    if keys != names:
+        raise TrainingError(f"{path.parent.parent} holds {len(keys)} weights, not this run's {len(names)} LoRA "
+                            "adapters: resume with the lora.* options the run was started with")
 
 
 def needs_reward(method: Method, options: MethodOptions) -> bool:
@@ -633,7 +725,7 @@ def train(config: TrainConfig, resume: bool = False, reward: Reward | None = Non
     final, staging = output / "final", output / ".final.partial"
     if accelerator.is_main_process:
         shutil.rmtree(staging, ignore_errors=True)
-    save_student(run, staging)
+    save_student(run, staging, final=True)
     if accelerator.is_main_process:
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
