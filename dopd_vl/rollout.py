@@ -452,13 +452,24 @@ def at_temperature(hidden_NH: torch.Tensor, temperature: float) -> torch.Tensor:
 @torch.no_grad()
 def frozen_hidden_states(model, prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts,
                          pad_id: int) -> torch.Tensor:
-    """`response_hidden_states` for a frozen view (no gradient), with each prompt run once: its KV cache is repeated
-    for its n responses, so the prompt's tokens (and images) are not scored n times. Prompts must be left-padded
-    (one row per prompt)."""
+    """`shared_prompt_hidden_states` for a frozen view: no gradient."""
+    return shared_prompt_hidden_states(model, prompt_inputs, rollouts, pad_id)
+
+
+def shared_prompt_hidden_states(model, prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts,
+                                pad_id: int) -> torch.Tensor:
+    """`response_hidden_states`, with each prompt run once: its KV cache is repeated for its n responses, so the
+    prompt's tokens (and images) are not scored n times. Under autograd the gradient flows back through the repeat
+    (each prompt's keys and values get the sum over its responses), so the student's forward with gradient shares
+    its prompts too. Prompts must be left-padded (one row per prompt). With one response per prompt there is
+    nothing to share: one forward over each prompt and its response (the same tokens as a prefill and a
+    continuation, in one pass instead of two)."""
     mask_BP = prompt_inputs["attention_mask"]
     if not bool(mask_BP[:, -1].all()):
-        raise ValueError("frozen_hidden_states needs left-padded prompts (padding_side='left')")
+        raise ValueError("shared_prompt_hidden_states needs left-padded prompts (padding_side='left')")
     device, n = model.device, rollouts.per_prompt
+    if n == 1:
+        return response_hidden_states(model, scoring_batch(prompt_inputs, rollouts, pad_id))
     cache_name = "cache" if "cache" in inspect.signature(model.model.forward).parameters else "past_key_values"
     prefill = model.model(**{key: value.to(device) for key, value in prompt_inputs.items()}, use_cache=True)
     cache = getattr(prefill, cache_name)

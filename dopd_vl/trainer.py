@@ -35,7 +35,8 @@ from dopd_vl.objectives import (Method, MethodOptions, ObjectiveBatch, StepStati
 from dopd_vl.records import (DEMONSTRATION_CONTEXT, FEEDBACK_CONTEXT, Record, load_records, render_messages,
                              render_options, with_context, with_pixelated_images)
 from dopd_vl.rollout import (RolloutEngine, Rollouts, ScoringBatch, at_temperature, encode_prompts,
-                             frozen_hidden_states, response_hidden_states, rollout_engine, scoring_batch)
+                             frozen_hidden_states, response_hidden_states, rollout_engine, scoring_batch,
+                             shared_prompt_hidden_states)
 from dopd_vl.weighting import successful_sibling_B
 
 Reward = Callable[[Record, str], float]  # a rollout's verifiable reward: its record and its response text
@@ -49,14 +50,23 @@ class StudentObjective(torch.nn.Module):
     """Everything differentiable in a micro-batch, in one forward, so that DDP / DeepSpeed see the whole of it: the
     student's hidden states at the response positions and the chunked objective over its `lm_head`."""
 
-    def __init__(self, student, temperature: float = 1.0):
+    def __init__(self, student, temperature: float = 1.0, pad_id: int = 0):
         super().__init__()
         self.student = student
         self.temperature = temperature  # the sampling temperature, at which the student is scored
+        self.pad_id = pad_id  # fills the short responses of a batch (masked out)
 
-    def forward(self, scoring: ScoringBatch, batch: ObjectiveBatch, signals: TokenSignals,
-                statistics: StepStatistics, method: Method, options: MethodOptions):
-        hidden_NH = at_temperature(response_hidden_states(self.student, scoring), self.temperature)
+    def forward(self, scoring: ScoringBatch, prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts,
+                batch: ObjectiveBatch, signals: TokenSignals, statistics: StepStatistics, method: Method,
+                options: MethodOptions):
+        # each prompt run once for its n responses, as for the frozen views; gradient checkpointing keeps no KV
+        # cache in training, so it scores each prompt + response whole (`scoring`)
+        checkpointing = getattr(self.student, "is_activation_checkpointing", None)  # the older name is deprecated
+        if self.student.is_gradient_checkpointing if checkpointing is None else checkpointing:
+            hidden_NH = response_hidden_states(self.student, scoring)
+        else:
+            hidden_NH = shared_prompt_hidden_states(self.student, prompt_inputs, rollouts, self.pad_id)
+        hidden_NH = at_temperature(hidden_NH, self.temperature)
         batch = dataclasses.replace(batch, student_hidden_NH=hidden_NH,
                                     student_lm_head_VH=self.student.get_output_embeddings().weight)
         return compute_objective(method, batch, signals, statistics, options)
@@ -69,6 +79,7 @@ class MicroBatch:
     records: list[Record]
     rollouts: Rollouts
     student_scoring: ScoringBatch  # the student's view: prompt without privileged input + responses
+    student_prompts: dict[str, torch.Tensor]  # the student's view's prompts alone, one left-padded row per prompt
     batch: ObjectiveBatch  # the frozen views' hidden states (student_hidden_NH is filled in by StudentObjective)
     signals: TokenSignals
 
@@ -149,8 +160,8 @@ def train_step(run: Run, step: int, records: list[Record]) -> StepResult:
     metrics_per_micro_batch = []
     for micro in micro_batches:
         with accelerator.accumulate(run.model), accelerator.autocast():
-            loss, metrics = run.model(micro.student_scoring, micro.batch, micro.signals, statistics, run.method,
-                                      run.options)
+            loss, metrics = run.model(micro.student_scoring, micro.student_prompts, micro.rollouts, micro.batch,
+                                      micro.signals, statistics, run.method, run.options)
             if not torch.isfinite(loss):
                 raise TrainingError(
                     f"step {step + 1}: the loss is {loss.item()} on records "
@@ -342,7 +353,7 @@ def score_frozen_views(run: Run, records: list[Record], rollouts: Rollouts, inpu
         rewards_B=None if rewards_B is None else rewards_B.to(device), per_prompt=rollouts.per_prompt, **hidden)
     with full_lm_head(run):
         signals = token_signals(run.method, batch, run.options)
-    return MicroBatch(records, rollouts, student_scoring, batch, signals)
+    return MicroBatch(records, rollouts, student_scoring, inputs["student"], batch, signals)
 
 
 def gather_signals(accelerator, signals: TokenSignals) -> TokenSignals:
@@ -593,7 +604,7 @@ def setup(config: TrainConfig, resume: bool, reward: Reward | None = None) -> tu
     if config.gradient_checkpointing:
         pair.student.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     pair.student.train()
-    model = StudentObjective(pair.student, config.temperature)
+    model = StudentObjective(pair.student, config.temperature, pair.tokenizer.pad_token_id)
     trained = [name for name, parameter in model.named_parameters() if parameter.requires_grad]  # LoRA: adapters
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate,
                                   weight_decay=config.weight_decay)

@@ -1,5 +1,8 @@
 """Rollouts from the student's view, and re-scoring the same token ids under another view."""
 
+import copy
+
+import pytest
 import torch
 from PIL import Image, ImageDraw
 
@@ -123,3 +126,38 @@ def test_frozen_vision_views_share_each_prompt_and_its_images(tiny_vl_pair):
         shared_NH = frozen_hidden_states(teacher, left, rollouts, tiny_vl_pair.tokenizer.pad_token_id)
     assert shared_NH.shape == whole_NH.shape == (16, teacher.config.text_config.hidden_size)
     torch.testing.assert_close(shared_NH, whole_NH, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("pair_name", ["tiny_text_pair", "tiny_vl_pair"])
+def test_the_students_shared_prompt_forward_has_the_gradients_of_whole_scoring(pair_name, request):
+    """With gradient (the student's forward): each prompt run once and its KV cache repeated for its responses gives
+    the hidden states and the parameter gradients of scoring every prompt + response whole."""
+    from dopd_vl.rollout import shared_prompt_hidden_states
+
+    pair = request.getfixturevalue(pair_name)
+    student, processor = copy.deepcopy(pair.student).train(), pair.processor
+    texts = conversations() if pair_name == "tiny_vl_pair" else \
+        [[{"role": "user", "content": "What is 12 + 30?"}], [{"role": "user", "content": "Add 1 and 2, twice."}]]
+    per_prompt = 2
+    responses = [[5, 9, 30], [7], [11, 12, 13, 14, 15], [20, 21], [30, 31, 32, 33], [40]][:len(texts) * per_prompt]
+    rollouts = Rollouts(responses, prompts=len(texts), per_prompt=per_prompt)
+    left = encode_prompts(processor, texts, padding_side="left")
+    pad_id = pair.tokenizer.pad_token_id
+    weights_NH = torch.randn(sum(rollouts.lengths), student.config.get_text_config().hidden_size,
+                             generator=torch.Generator().manual_seed(0))
+
+    def hidden_and_gradients(score):
+        student.zero_grad(set_to_none=True)
+        hidden_NH = score()
+        (hidden_NH * weights_NH).sum().backward()
+        return hidden_NH.detach(), {name: p.grad.clone() for name, p in student.named_parameters() if p.grad is not None}
+
+    whole_NH, whole = hidden_and_gradients(lambda: response_hidden_states(student, scoring_batch(left, rollouts, pad_id)))
+    shared_NH, shared = hidden_and_gradients(lambda: shared_prompt_hidden_states(student, left, rollouts, pad_id))
+    torch.testing.assert_close(shared_NH, whole_NH, atol=1e-5, rtol=1e-4)
+    assert shared.keys() == whole.keys() and len(whole) > 10
+    if pair_name == "tiny_vl_pair":
+        assert any(name.startswith("model.visual.") for name in whole)  # the images' gradients are in it too
+    for name, gradient in whole.items():
+        # float32 sums in another order: about 1e-6 of the largest element measured
+        assert (shared[name] - gradient).abs().max() <= 1e-5 * gradient.abs().max(), name
