@@ -3,6 +3,8 @@ processor (or tokenizer) through the Auto classes, for hub ids, local folders an
 
 from __future__ import annotations
 
+import json
+
 import os
 import socket
 from dataclasses import dataclass
@@ -247,10 +249,12 @@ def resolve_model(reference: str) -> tuple[str, str]:
         config = AutoConfig.from_pretrained(location, local_files_only=local_only)
     else:
         folder = Path(reference).expanduser()
-        if not (folder / "config.json").is_file():
-            raise PairError(f"{reference!r} is not a model folder (no config.json), a hub id (owner/name) or "
-                            f"PAIR:teacher / PAIR:student (e.g. tiny:student)")
-        location, config = str(folder), AutoConfig.from_pretrained(folder, local_files_only=True)
+        base = adapter_base(folder)
+        if not (folder / "config.json").is_file() and base is None:
+            raise PairError(f"{reference!r} is not a model folder (no config.json), a LoRA checkpoint (no "
+                            f"adapter_config.json), a hub id (owner/name) or PAIR:teacher / PAIR:student (e.g. "
+                            f"tiny:student)")
+        location, config = str(folder), AutoConfig.from_pretrained(base or folder, local_files_only=base is None)
     return location, "qwen3-vl" if hasattr(config, "vision_config") else "qwen3"
 
 
@@ -263,8 +267,24 @@ def load_model(location: str, family: str, device: str | torch.device = "cpu", d
     processor = load_processor(location, family, local_only)
     auto = AutoModelForImageTextToText if family == "qwen3-vl" else AutoModelForCausalLM
     torch_dtype = DTYPES[dtype] if dtype else torch.float32 if str(device) == "cpu" else torch.bfloat16
-    model = auto.from_pretrained(location, dtype=torch_dtype, local_files_only=local_only).to(device)
+    base = adapter_base(Path(location)) if not is_hub_id(location) else None
+    model = auto.from_pretrained(base or location, dtype=torch_dtype, local_files_only=local_only).to(device)
+    if base is not None:  # a LoRA run's checkpoint: its adapters merged into the base student they were trained on
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, location).merge_and_unload()
     return model.eval(), processor
+
+
+def adapter_base(folder: Path) -> str | None:
+    """The base model of a PEFT adapter folder (a LoRA run's checkpoint: `adapter_config.json`, no `config.json`),
+    or None for any other folder."""
+    if (folder / "config.json").is_file() or not (folder / "adapter_config.json").is_file():
+        return None
+    base = json.loads((folder / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    if not base:
+        raise PairError(f"{folder}/adapter_config.json names no base_model_name_or_path: cannot load the adapters")
+    return base
 
 
 def vision_special_token_ids(tokenizer) -> list[int]:

@@ -204,3 +204,15 @@ def test_resume_is_bit_exact_checkpoints_hold_adapters_and_final_is_the_merged_s
         merged_logits = merged(ids).logits
     torch.testing.assert_close(merged_logits, adapted_logits, rtol=1e-4, atol=1e-4)
     assert (merged_logits - base_logits).abs().max() > 1e-2  # the adapters changed the student
+    # a checkpoint's adapter folder loads as a model too (`dopd-vl eval --model`, the experiments' learning curves):
+    # the adapters merged into the base student they were trained on
+    from dopd_vl.models import load_model, resolve_model
+
+    location, family = resolve_model(str(checkpoint / "student"))
+    assert family == "qwen3" and location == str(checkpoint / "student")
+    from_checkpoint, _ = load_model(location, family)
+    fresh_base = AutoModelForCausalLM.from_pretrained(base_location).eval()
+    with torch.no_grad():
+        expected_logits = PeftModel.from_pretrained(fresh_base, checkpoint / "student").eval()(ids).logits
+        torch.testing.assert_close(from_checkpoint(ids).logits, expected_logits, rtol=1e-4, atol=1e-4)
+        assert (expected_logits - base_logits).abs().max() > 1e-3  # the step-1 adapters are not zero
