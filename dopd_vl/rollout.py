@@ -276,8 +276,9 @@ class HFRolloutEngine(RolloutEngine):
 class ContinuousRolloutEngine(RolloutEngine):
     """`rollout_engine=hf_continuous`: transformers' continuous batching (`generate_batch`: a paged KV cache, each
     sequence leaves the batch when it stops and a waiting one takes its place). It takes token ids only, so text
-    prompts only. It samples with torch's global generator (seeded from it), so runs stay reproducible and resumable.
-    The manager is kept between steps (it holds the model itself, so it samples from the current weights)."""
+    prompts only. Each call starts a manager sized for its workload, which seeds torch's global generator from that
+    generator's own state: the samples are a function of the RNG state at the call, so a resumed run draws what the
+    uninterrupted one drew (a manager kept between steps would seed only once, at the first step after a start)."""
 
     def __init__(self, model, tokenizer, max_new_tokens: int, temperature: float = 1.0):
         super().__init__(model, tokenizer, max_new_tokens, temperature)
@@ -294,25 +295,20 @@ class ContinuousRolloutEngine(RolloutEngine):
 
         ids_BT, mask_BT = prompt_inputs["input_ids"], prompt_inputs["attention_mask"].bool()
         prompts = [ids_BT[row][mask_BT[row]].tolist() for row in range(ids_BT.shape[0])]
-        if per_prompt != self.generation_config.num_return_sequences:  # the kept manager is sized for one shape
-            self.model.destroy_cached_continuous_batching_manager()
-            self.generation_config.num_return_sequences = per_prompt
+        self.generation_config.num_return_sequences = per_prompt
         sizes = {}
         if self.model.device.type != "cuda":  # sized from free GPU memory otherwise; here: room for every sequence
             page = ContinuousBatchingConfig().page_size
             sizes = dict(num_blocks=per_prompt * sum(-(-(len(p) + self.sampling["max_new_tokens"]) // page)
                                                      for p in prompts))
-        was_training, quiet = self.model.training, logging.getLogger("ContinuousBatchingLogger")
-        previous_level = quiet.level
-        quiet.setLevel(logging.ERROR)  # it warns on every call that a kept manager suits one workload (ours is one)
+        was_training = self.model.training
         self.model.eval()
         try:
             results = self.model.generate_batch(
-                prompts, generation_config=self.generation_config, persistent_manager=True, progress_bar=False,
+                prompts, generation_config=self.generation_config, progress_bar=False,
                 warmup=self.model.device.type == "cuda", continuous_batching_config=ContinuousBatchingConfig(**sizes))
         finally:
             self.model.train(was_training)
-            quiet.setLevel(previous_level)
         if len(results) != len(prompts) * per_prompt or any(r.error for r in results.values()):
             failed = [f"{key}: {r.error}" for key, r in results.items() if r.error]
             raise DopdError(f"continuous batching returned {len(results)} of {len(prompts) * per_prompt} responses"

@@ -101,6 +101,26 @@ def test_sampled_tokens_follow_the_students_distribution_at_the_temperature(tiny
     assert checked >= 4
 
 
+@pytest.mark.parametrize("name", ENGINES)
+def test_samples_are_a_function_of_the_rng_state_at_the_call(tiny_text_pair, name):
+    """What an exact resume needs: a resumed run (a new process: a new engine, nothing kept in the model) given the
+    RNG state a checkpoint restores draws what the uninterrupted run drew at that step. A continuous-batching
+    manager kept between calls would not: it seeds torch's generator once, when it starts."""
+    model, tokenizer = tiny_text_pair.student, tiny_text_pair.tokenizer
+    prompts = encode_prompts(tokenizer, [[{"role": "user", "content": q}] for q in QUESTIONS[:3]])
+    engine = rollout_engine(name, model, tokenizer, max_new_tokens=6)
+    torch.manual_seed(1)
+    engine.generate(prompts, per_prompt=2)  # an earlier step of the uninterrupted run
+    state = torch.get_rng_state()
+    first = engine.generate(prompts, per_prompt=2).response_ids
+    model.destroy_cached_continuous_batching_manager()  # what a new process would not have
+    torch.set_rng_state(state)
+    resumed = rollout_engine(name, model, tokenizer, max_new_tokens=6)
+    assert resumed.generate(prompts, per_prompt=2).response_ids == first
+    torch.manual_seed(2)
+    assert resumed.generate(prompts, per_prompt=2).response_ids != first  # they do depend on it
+
+
 def test_engine_names_and_defaults(tiny_text_pair):
     model, tokenizer = tiny_text_pair.student, tiny_text_pair.tokenizer
     assert type(rollout_engine(None, model, tokenizer, 8)) is HFRolloutEngine  # CPU: plain generate
