@@ -118,7 +118,9 @@ def _add_matmul_(out_MP: torch.Tensor, a_MK: torch.Tensor, b_KP: torch.Tensor) -
 def _gathered_logits_RK(hidden_RH: torch.Tensor, lm_head_VH: torch.Tensor, ids_RK: torch.Tensor) -> torch.Tensor:
     """The logits of K tokens per row, ``hidden_R . lm_head[ids_RK]``, from K gathered ``lm_head`` rows per token."""
     dtype = _math_dtype(lm_head_VH)
-    hidden_RH, rows_RKH = hidden_RH.detach(), lm_head_VH.detach()[ids_RK]
+    # an embedding lookup gathers whole rows faster than advanced indexing, with the same values (CPU, R 256 x K
+    # 128: 0.5 ms against 2.1-2.6 ms at H 64, V 640; 86 ms against 109-118 ms at H 1024, V 151,936)
+    hidden_RH, rows_RKH = hidden_RH.detach(), torch.nn.functional.embedding(ids_RK, lm_head_VH.detach())
     if hidden_RH.is_cuda and hidden_RH.dtype == rows_RKH.dtype != dtype:
         return torch.bmm(rows_RKH, hidden_RH.unsqueeze(-1), out_dtype=dtype).squeeze(-1)
     # Upcast per chunk (the gathered rows only): exact products of 16-bit operands, summed in the math dtype.
