@@ -321,7 +321,7 @@ class ContinuousRolloutEngine(RolloutEngine):
 def rollout_engine(name: str | None, model, tokenizer, max_new_tokens: int, temperature: float = 1.0,
                    synced_gpus: bool = False) -> RolloutEngine:
     """The engine `name` (`rollout_engine` of the config); none: hf_static on GPU, hf on CPU (where a static cache
-    measured slower, and there is nothing to compile into CUDA graphs)."""
+    measured no faster, and there is nothing to compile into CUDA graphs)."""
     name = name or ("hf_static" if model.device.type == "cuda" else "hf")
     options = {"synced_gpus": True} if synced_gpus else {}
     if name == "hf":

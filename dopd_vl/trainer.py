@@ -59,10 +59,11 @@ class StudentObjective(torch.nn.Module):
     def forward(self, scoring: ScoringBatch, prompt_inputs: dict[str, torch.Tensor], rollouts: Rollouts,
                 batch: ObjectiveBatch, signals: TokenSignals, statistics: StepStatistics, method: Method,
                 options: MethodOptions):
-        # each prompt run once for its n responses, as for the frozen views; gradient checkpointing keeps no KV
-        # cache in training, so it scores each prompt + response whole (`scoring`)
+        # each prompt run once for its n responses, as for the frozen views; with one response per prompt, or under
+        # gradient checkpointing (no KV cache in training), each prompt + response whole: `scoring`, built already
         checkpointing = getattr(self.student, "is_activation_checkpointing", None)  # the older name is deprecated
-        if self.student.is_gradient_checkpointing if checkpointing is None else checkpointing:
+        if rollouts.per_prompt == 1 or (self.student.is_gradient_checkpointing if checkpointing is None else
+                                        checkpointing):
             hidden_NH = response_hidden_states(self.student, scoring)
         else:
             hidden_NH = shared_prompt_hidden_states(self.student, prompt_inputs, rollouts, self.pad_id)

@@ -11,28 +11,11 @@ from dopd_vl.config import ConfigError, LoraOptions, TrainConfig, load_config
 from dopd_vl.models import PairError, add_lora
 from dopd_vl.trainer import TrainingError, encode_view, own_weights, setup, step_records, train, train_step
 from lab.tiny import resolve_config
+from tests.test_trainer import ReplayEngine  # fixed responses, a function of the record id only
 
 FAST = ["prompts_per_step=4", "rollouts_per_prompt=2", "max_new_tokens=8", "data_size=16", "sample_every=0",
         "report_to=none"]
 LORA = ["lora.r=8", "lora.alpha=16", "learning_rate=1e-2"]
-
-
-class ReplayEngine:
-    """Fixed responses, a function of the prompt's record id only (as tests/test_trainer.py's)."""
-
-    def __init__(self, records_of_call):
-        self.records_of_call = records_of_call
-
-    def generate(self, prompt_inputs, per_prompt):
-        from dopd_vl.rollout import Rollouts
-
-        records = self.records_of_call.pop(0)
-        responses = []
-        for record in records:
-            seed = sum(map(ord, record.id))
-            for j in range(per_prompt):
-                responses.append([(seed * 31 + j * 17 + t * 7) % 400 + 20 for t in range(3 + (seed + j) % 7)])
-        return Rollouts(responses, prompts=len(records), per_prompt=per_prompt)
 
 
 def replayed_setup(tmp_path, name, overrides, pair="tiny-text"):

@@ -40,7 +40,7 @@ def test_greedy_rollouts_are_token_identical_to_plain_generate(tiny_text_pair, n
     try:
         assert engine.generate(prompts, per_prompt=1).response_ids == expected
         assert model.training  # the engine samples in eval mode and gives the model back in the mode it found
-        assert engine.generate(prompts, per_prompt=1).response_ids == expected  # again: the kept cache or manager
+        assert engine.generate(prompts, per_prompt=1).response_ids == expected  # again (hf_static: on its kept cache)
     finally:
         model.eval()
 
