@@ -23,10 +23,16 @@ Usage (from the repository root, project installed, `trl` for Part B):
     python bench/step.py --quick      # 1 warm-up + 2 timed steps, smoke run
     python bench/step.py --parts A    # Part A only; --parts B for the TRL comparison only
 
+Part B interleaves its cases step by step: every case of a shape is set up in its own process first, then they take
+turns, one optimizer step each (the order rotating every round), while the others wait idle. A drift of the machine's
+speed during the run (measured at 27% within one sequential run) then reaches every case alike, and each round gives
+a paired ratio, ours / TRL's, of two steps taken seconds apart; the tables show the median of those ratios too.
+`--sequential` runs Part B's cases one after the other instead, as Part A.
+
 The machine must be otherwise idle: on 2 cores, any other process slows a step down several times over. The script
-measures the CPU other processes took during the timed steps (column `other`, CPU seconds per second), reruns a case
-where it exceeds 0.1 (up to --retries times) and keeps the least disturbed attempt; before each case it waits (up to
---wait-idle seconds) for the machine to be idle.
+measures the CPU other processes took during the timed steps (column `other`, CPU seconds per second), reruns a
+sequential case where it exceeds 0.1 (up to --retries times) and keeps the least disturbed attempt; before each case
+(each interleaved shape) it waits (up to --wait-idle seconds) for the machine to be idle.
 """
 
 from __future__ import annotations
@@ -79,12 +85,26 @@ def other_cpu_since(snapshot: tuple[float, float, float]) -> tuple[float, float]
     return max(0.0, (machine - snapshot[0]) - (own - snapshot[1])), steal - snapshot[2]
 
 
+READY, RESULT = "@@ready", "@@result "  # protocol lines between an interleaved worker and the driver (stdout)
+
+
+def step_gate(interleaved: bool):
+    """What a worker calls before each step: nothing, or (interleaved) say it is ready and block until the driver
+    says go, so that exactly one case runs at a time."""
+    def wait():
+        if interleaved:
+            print(READY, flush=True)
+            if sys.stdin.readline().strip() != "go":
+                raise SystemExit("the driver went away")
+    return wait
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Workers (one per case, in their own process)
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def run_ours(case: dict) -> dict:
+def run_ours(case: dict, interleaved: bool = False) -> dict:
     import torch
 
     torch.set_num_threads(2)
@@ -114,9 +134,10 @@ def run_ours(case: dict) -> dict:
 
     run.engine.generate = timed_generate
     rss_setup = rss_now_mib()
-    rows = []
+    rows, wait = [], step_gate(interleaved)
     for step in range(case["warmup"] + case["steps"]):
         records = step_records(run.records, step, config, 0, 1)
+        wait()
         generate_seconds.clear()
         snapshot = cpu_snapshot()
         started = time.perf_counter()
@@ -152,7 +173,7 @@ def training_set(config) -> list:
     return load_records(resolve_config(config).data)
 
 
-def run_trl(case: dict) -> dict:
+def run_trl(case: dict, interleaved: bool = False) -> dict:
     """TRL's own loop (`trainer.train()`), timed by a callback from `on_step_begin` to `on_step_end`: the
     training_step (generation, teacher and student forwards, chunked divergence, backward), gradient clipping, the
     optimizer and scheduler steps and zero_grad. Data loading (before on_step_begin) and logging (after on_step_end)
@@ -195,9 +216,10 @@ def run_trl(case: dict) -> dict:
 
     class StepTimer(TrainerCallback):
         def __init__(self):
-            self.rows, self.started, self.snapshot = [], None, None
+            self.rows, self.started, self.snapshot, self.wait = [], None, None, step_gate(interleaved)
 
         def on_step_begin(self, args, state, control, **kwargs):
+            self.wait()
             self.snapshot = cpu_snapshot()
             self.started = time.perf_counter()
 
@@ -294,13 +316,75 @@ def run_case(case: dict, retries: int, wait_idle: float = 0.0) -> dict | None:
         if completed.returncode != 0:
             print(f"  case {case} failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}", flush=True)
             return None
-        summary = summarise(json.loads(completed.stdout.strip().splitlines()[-1]), case["warmup"])
+        result = next(line for line in reversed(completed.stdout.splitlines()) if line.startswith(RESULT))
+        summary = summarise(json.loads(result[len(RESULT):]), case["warmup"])
         summary["attempts"] = attempt + 1
         if best is None or summary["other"] < best["other"]:
             best = summary
         if summary["other"] <= 0.10:
             break
     return best
+
+
+def run_interleaved(cases: list[dict], wait_idle: float = 0.0) -> list[dict | None]:
+    """The cases in their own processes, set up first, then one optimizer step each in turn (the order rotating every
+    round) while the others wait idle; a case that fails is reported and dropped."""
+    if wait_idle > 0:
+        waited = wait_until_idle(wait_idle)
+        if waited > 5:
+            print(f"  (waited {waited:.0f} s for other processes to finish)", flush=True)
+    workers = []
+    for case in cases:
+        log = tempfile.TemporaryFile(mode="w+")
+        process = subprocess.Popen([sys.executable, __file__, "--worker", json.dumps(dict(case, interleaved=True))],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+        workers.append({"case": case, "process": process, "log": log, "result": None})
+
+    def read_until(worker, marker):
+        """Lines of the worker's stdout up to the next protocol line (TRL prints its logs there too)."""
+        for line in worker["process"].stdout:
+            if line.startswith(marker):
+                return line[len(marker):]
+        return None
+
+    def fail(worker):
+        worker["process"].kill()
+        worker["log"].seek(0)
+        print(f"  case {worker['case']} failed:\n{worker['log'].read()[-3000:]}", flush=True)
+        worker["process"] = None
+
+    for worker in workers:  # every case set up and waiting before the first step
+        if read_until(worker, READY) is None:
+            fail(worker)
+    total = cases[0]["warmup"] + cases[0]["steps"]
+    for step in range(total):
+        for offset in range(len(workers)):
+            worker = workers[(step + offset) % len(workers)]
+            if worker["process"] is None:
+                continue
+            worker["process"].stdin.write("go\n")
+            worker["process"].stdin.flush()
+            # the worker's next step gate, or after its last step its result
+            line = read_until(worker, READY if step + 1 < total else RESULT)
+            if line is None:
+                fail(worker)
+            elif step + 1 == total:  # and let it exit before the next case's step (its teardown takes CPU)
+                worker["result"] = json.loads(line)
+                worker["process"].wait()
+    summaries = []
+    for worker in workers:
+        if worker["process"] is not None:
+            worker["process"].wait()
+        summary = summarise(worker["result"], worker["case"]["warmup"]) if worker["result"] else None
+        if summary:
+            summary.update(attempts=1, rows=worker["result"]["rows"][worker["case"]["warmup"]:])
+        summaries.append(summary)
+    return summaries
+
+
+def paired_ratio(ours: dict, reference: dict) -> float:
+    """Median over the interleaved rounds of ours / reference's step time."""
+    return statistics.median(a["step"] / b["step"] for a, b in zip(ours["rows"], reference["rows"]))
 
 
 HEADER = (f"{'case':<34} {'step':>7} {'min':>7} {'generate':>8} {'rollout':>8} {'update':>7} {'peak RSS':>9} "
@@ -330,11 +414,15 @@ def main():
                         help="rerun a case disturbed by other processes (over 0.1 CPU per second) up to this often")
     parser.add_argument("--wait-idle", type=float, default=300.0,
                         help="before each case, wait up to this many seconds for other processes to go idle")
+    parser.add_argument("--sequential", action="store_true",
+                        help="Part B: run its cases one after the other instead of interleaving them step by step")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         case = json.loads(args.worker)
-        print(json.dumps(run_trl(case) if case["label"] == "trl" else run_ours(case)))
+        interleaved = case.get("interleaved", False)
+        result = run_trl(case, interleaved) if case["label"] == "trl" else run_ours(case, interleaved)
+        print(RESULT + json.dumps(result), flush=True)
         return
     if args.quick:
         args.warmup, args.steps = 1, 2
@@ -382,23 +470,29 @@ def main():
         except ImportError:
             version = None
         print(f"\nPart B: tiny-text, ours vs TRL {version} DistillationTrainer (beta {args.trl_beta}, "
-              f"gradient_checkpointing off, fp32, {args.prompts} prompts)")
+              f"gradient_checkpointing off, fp32, {args.prompts} prompts, "
+              f"{'cases one after the other' if args.sequential else 'cases interleaved step by step'})")
         print(HEADER)
         for per_prompt in sorted({args.per_prompt, 1}, reverse=True):
             labels = ["trl", "dopd", "opd", "opd-nopriv"] if version else ["dopd", "opd", "opd-nopriv"]
-            for label in labels:
-                key = ("tiny-text", label, per_prompt)
-                summary = results.get(key) or run_case(dict(base, pair="tiny-text", label=label,
-                                                            per_prompt=per_prompt), args.retries, args.wait_idle)
+            cases = [dict(base, pair="tiny-text", label=label, per_prompt=per_prompt) for label in labels]
+            if args.sequential:
+                summaries = [results.get(("tiny-text", c["label"], per_prompt))
+                             or run_case(c, args.retries, args.wait_idle) for c in cases]
+            else:
+                summaries = run_interleaved(cases, args.wait_idle)
+            for label, summary in zip(labels, summaries):
                 if summary:
-                    results[key] = summary
+                    results[("tiny-text", label, per_prompt)] = summary
                     print(row_text(f"{args.prompts}x{per_prompt} {label}", summary), flush=True)
             trl_result = results.get(("tiny-text", "trl", per_prompt))
             for label in ("dopd", "opd", "opd-nopriv"):
                 ours = results.get(("tiny-text", label, per_prompt))
                 if ours and trl_result:
+                    paired = "" if args.sequential else \
+                        f"  median of the {len(ours['rows'])} paired ratios {paired_ratio(ours, trl_result):.2f}"
                     print(f"  {args.prompts}x{per_prompt}: {label} / TRL step time "
-                          f"{ours['step'] / trl_result['step']:.2f}"
+                          f"{ours['step'] / trl_result['step']:.2f}{paired}"
                           f"  peak RSS {ours['peak'] / trl_result['peak']:.2f}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
