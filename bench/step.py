@@ -27,7 +27,9 @@ Part B interleaves its cases step by step: every case of a shape is set up in it
 turns, one optimizer step each (the order rotating every round), while the others wait idle. A drift of the machine's
 speed during the run (measured at 27% within one sequential run) then reaches every case alike, and each round gives
 a paired ratio, ours / TRL's, of two steps taken seconds apart; the tables show the median of those ratios too.
-`--sequential` runs Part B's cases one after the other instead, as Part A.
+Each case runs in --processes processes (2 by default): two processes of the same case can differ by 13% in
+`generate` alone (measured), so their timed steps are pooled. `--sequential` runs Part B's cases one after the other
+instead, as Part A.
 
 The machine must be otherwise idle: on 2 cores, any other process slows a step down several times over. The script
 measures the CPU other processes took during the timed steps (column `other`, CPU seconds per second), reruns a
@@ -328,7 +330,8 @@ def run_case(case: dict, retries: int, wait_idle: float = 0.0) -> dict | None:
 
 def run_interleaved(cases: list[dict], wait_idle: float = 0.0) -> list[dict | None]:
     """The cases in their own processes, set up first, then one optimizer step each in turn (the order rotating every
-    round) while the others wait idle; a case that fails is reported and dropped."""
+    round) while the others wait idle. Returns each case's raw result (`run_ours`, `run_trl`), None for a case that
+    failed (reported)."""
     if wait_idle > 0:
         waited = wait_until_idle(wait_idle)
         if waited > 5:
@@ -371,20 +374,25 @@ def run_interleaved(cases: list[dict], wait_idle: float = 0.0) -> list[dict | No
             elif step + 1 == total:  # and let it exit before the next case's step (its teardown takes CPU)
                 worker["result"] = json.loads(line)
                 worker["process"].wait()
-    summaries = []
-    for worker in workers:
-        if worker["process"] is not None:
-            worker["process"].wait()
-        summary = summarise(worker["result"], worker["case"]["warmup"]) if worker["result"] else None
-        if summary:
-            summary.update(attempts=1, rows=worker["result"]["rows"][worker["case"]["warmup"]:])
-        summaries.append(summary)
-    return summaries
+    return [worker["result"] for worker in workers]
 
 
-def paired_ratio(ours: dict, reference: dict) -> float:
-    """Median over the interleaved rounds of ours / reference's step time."""
-    return statistics.median(a["step"] / b["step"] for a, b in zip(ours["rows"], reference["rows"]))
+def pooled(results: list[dict], warmup: int) -> dict:
+    """One summary of a case run in several processes: their timed steps together, the largest peak RSS; each
+    process's timed steps are kept apart too (`process_rows`) for the paired ratios."""
+    timed = [result["rows"][warmup:] for result in results]
+    merged = {"rows": [row for rows in timed for row in rows],
+              "peak_rss_mib": max(result["peak_rss_mib"] for result in results),
+              "rss_setup_mib": max(result["rss_setup_mib"] for result in results),
+              "prompt_tokens": results[0].get("prompt_tokens")}
+    return dict(summarise(merged, 0), attempts=1, process_rows=timed)
+
+
+def paired_ratios(ours: dict, reference: dict) -> list[float]:
+    """Ours / reference's step time in each interleaved round, process i of ours paired with process i of the
+    reference's."""
+    return [a["step"] / b["step"] for rows, reference_rows in zip(ours["process_rows"], reference["process_rows"])
+            for a, b in zip(rows, reference_rows)]
 
 
 HEADER = (f"{'case':<34} {'step':>7} {'min':>7} {'generate':>8} {'rollout':>8} {'update':>7} {'peak RSS':>9} "
@@ -416,6 +424,9 @@ def main():
                         help="before each case, wait up to this many seconds for other processes to go idle")
     parser.add_argument("--sequential", action="store_true",
                         help="Part B: run its cases one after the other instead of interleaving them step by step")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="Part B, interleaved: run each case in this many processes (a process's own speed varies: "
+                             "two TRL processes' generate differed by 13%% in one run), timed steps pooled")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -479,8 +490,12 @@ def main():
             if args.sequential:
                 summaries = [results.get(("tiny-text", c["label"], per_prompt))
                              or run_case(c, args.retries, args.wait_idle) for c in cases]
-            else:
-                summaries = run_interleaved(cases, args.wait_idle)
+            else:  # each case in --processes processes, all interleaved
+                raw = run_interleaved([c for c in cases for _ in range(args.processes)], args.wait_idle)
+                summaries = []
+                for index in range(len(cases)):
+                    mine = raw[index * args.processes:(index + 1) * args.processes]
+                    summaries.append(pooled(mine, args.warmup) if all(mine) else None)
             for label, summary in zip(labels, summaries):
                 if summary:
                     results[("tiny-text", label, per_prompt)] = summary
@@ -489,8 +504,9 @@ def main():
             for label in ("dopd", "opd", "opd-nopriv"):
                 ours = results.get(("tiny-text", label, per_prompt))
                 if ours and trl_result:
-                    paired = "" if args.sequential else \
-                        f"  median of the {len(ours['rows'])} paired ratios {paired_ratio(ours, trl_result):.2f}"
+                    ratios = [] if args.sequential else paired_ratios(ours, trl_result)
+                    paired = f"  median of the {len(ratios)} paired ratios {statistics.median(ratios):.2f}" \
+                        if ratios else ""
                     print(f"  {args.prompts}x{per_prompt}: {label} / TRL step time "
                           f"{ours['step'] / trl_result['step']:.2f}{paired}"
                           f"  peak RSS {ours['peak'] / trl_result['peak']:.2f}")

@@ -29,7 +29,7 @@ from typing import Callable
 import torch
 
 from . import routing, weighting
-from .chunked import DEFAULT_CHUNK_SIZE, ChunkedResult, LossTerm, Target, TargetView, ViewStatistics
+from .chunked import ChunkedResult, LossTerm, Target, TargetView, ViewStatistics
 from .chunked import chunked_objective, view_statistics
 
 VIEWS = ("teacher", "privileged_student", "reference", "coarse_teacher")
@@ -89,7 +89,7 @@ class MethodOptions:
     va_share: float = 0.2  # VA-OPD: the share of each rollout's tokens in its high-visual-advantage group
     va_lambda: float = 0.5  # VA-OPD: the high group's share of a rollout's loss
     va_temperature: float = 1.0  # VA-OPD: softmax temperature of the rollout weights
-    chunk_size: int = DEFAULT_CHUNK_SIZE  # tokens per chunk of the [chunk, V] logits
+    chunk_size: int | None = None  # tokens per chunk of the [chunk, V] logits; None: chunked.chunk_tokens
 
     def __post_init__(self):
         choices = {
@@ -122,7 +122,7 @@ class MethodOptions:
         if not 0.0 < self.pixelate < 1.0 or self.va_temperature <= 0 or self.skip_first_tokens < 0:
             raise ValueError(f"method options: pixelate must be in (0, 1), va_temperature positive, skip_first_tokens "
                              f">= 0; got {self.pixelate}, {self.va_temperature}, {self.skip_first_tokens}")
-        if self.topk < 1 or self.chunk_size < 1:
+        if self.topk < 1 or (self.chunk_size is not None and self.chunk_size < 1):
             raise ValueError(f"method options topk and chunk_size must be >= 1, got {self.topk}, {self.chunk_size}")
 
     @property

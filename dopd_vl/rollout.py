@@ -258,7 +258,9 @@ class HFRolloutEngine(RolloutEngine):
         super().__init__(model, tokenizer, max_new_tokens, temperature)
         self.sampling.update(generate_options)
 
-    @torch.no_grad()
+    # inference mode, not only no_grad: decoding runs thousands of small ops, each without autograd's version
+    # counters and view tracking (8 x 64 tokens of the tiny student, CPU: 0.89x the time under no_grad, paired runs)
+    @torch.inference_mode()
     def generate(self, prompt_inputs: dict[str, torch.Tensor], per_prompt: int) -> Rollouts:
         was_training = self.model.training
         self.model.eval()

@@ -93,6 +93,25 @@ def test_chunked_equals_logits_level_composition(divergence, kwargs, dtype, tole
     assert (result.values["term"][views["weights"] == 0] == 0).all()
 
 
+@pytest.mark.parametrize("dtype, tolerance", [(torch.float32, 1e-5), (torch.bfloat16, 1e-5)])
+@pytest.mark.parametrize("topk, gathered", [(8, True), (64, False)])
+def test_target_topk_logits_gather_rows_or_take_full_logits(topk, gathered, dtype, tolerance, monkeypatch):
+    """K logits per row come from K gathered lm_head rows where K is under an eighth of V (300 / 8), else from the
+    row's full logits: the same values either way (float32 math; bf16 operands multiplied exactly)."""
+    generator = torch.Generator().manual_seed(3)
+    hidden_RH = torch.randn(N, TEACHER_H, generator=generator).to(dtype)
+    lm_head_VH = torch.randn(V, TEACHER_H, generator=generator).to(dtype)
+    ids_RK = torch.stack([torch.randperm(V, generator=generator)[:topk] for _ in range(N)])
+    lookups = []
+    embedding = torch.nn.functional.embedding
+    monkeypatch.setattr(torch.nn.functional, "embedding", lambda *a, **k: lookups.append(1) or embedding(*a, **k))
+    logits_RK = chunked._gathered_logits_RK(hidden_RH, lm_head_VH, ids_RK)
+    expected_RK = (hidden_RH.double() @ lm_head_VH.double().T).gather(-1, ids_RK)
+    assert bool(lookups) == gathered
+    assert logits_RK.dtype == torch.float32
+    assert (logits_RK.double() - expected_RK).abs().max().item() <= tolerance * expected_RK.abs().max().item()
+
+
 def test_several_terms_and_an_extrapolated_target():
     """Terms share a chunk (EOPD-style reuse of the teacher's logits) and a two-view target (ExOPD) renormalises."""
     views = _views(torch.float64, seed=1)
