@@ -89,7 +89,7 @@ class MethodOptions:
     va_share: float = 0.2  # VA-OPD: the share of each rollout's tokens in its high-visual-advantage group
     va_lambda: float = 0.5  # VA-OPD: the high group's share of a rollout's loss
     va_temperature: float = 1.0  # VA-OPD: softmax temperature of the rollout weights
-    chunk_size: int | None = None  # tokens per chunk of the [chunk, V] logits; None: chunked.chunk_tokens
+    chunk_size: int | None = None  # tokens per [chunk, V] logits; None: as many as fit 256 x 151,936 (Qwen: 256)
 
     def __post_init__(self):
         choices = {
