@@ -7,6 +7,7 @@ import json
 
 import os
 import socket
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -336,7 +337,9 @@ def add_lora(model, r: int, alpha: float, dropout: float, targets: list[str]):
 
     config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, bias="none",
                         target_modules=lora_target_pattern(model, targets))
-    adapted = get_peft_model(model, config)
+    with warnings.catch_warnings():  # PEFT 0.21 reads transformers' deprecated name; nothing a user can act on
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        adapted = get_peft_model(model, config)
     assert adapted.base_model.model is model
     return adapted
 
