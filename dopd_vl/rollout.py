@@ -433,9 +433,14 @@ def image_counts(prompt_inputs: dict[str, torch.Tensor]) -> list[int]:
 
 
 def response_hidden_states(model, batch: ScoringBatch) -> torch.Tensor:
-    """Final-layer hidden states `[N, H]` at the positions that predict the response tokens; no logits computed."""
+    """Final-layer hidden states `[N, H]` at the positions that predict the response tokens; no logits computed.
+
+    The rows are right-padded, so under causal attention no real token sees a pad (they all come after it): the
+    padding mask changes nothing at the positions read here and is left out, and attention runs its causal kernel
+    with no mask to build (the same hidden states bit for bit, gradients equal to float32 rounding; the tiny
+    teacher's forward at 8 x 1 took 0.92x the time)."""
     device = model.device
-    inputs = {key: value.to(device) for key, value in batch.inputs.items()}
+    inputs = {key: value.to(device) for key, value in batch.inputs.items() if key != "attention_mask"}
     hidden_BTH = model.model(**inputs, use_cache=False).last_hidden_state
     return hidden_BTH[batch.rows_N.to(device), batch.positions_N.to(device)]
 
