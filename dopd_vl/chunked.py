@@ -53,13 +53,15 @@ from .divergences import (
 # Elements of a chunk's [C, V] logits when no chunk size (tokens) is given: 256 tokens at Qwen's vocabulary of 151,936
 # (155 MB per float32 tile; the matmul still streams lm_head only N / 256 times). A small vocabulary gets more tokens
 # per chunk and so fewer chunks: at the tiny pair's V 640 (60,781 tokens) the DOPD objective of an 8 x 4 x 64 batch
-# took 42 ms in one chunk against 69 ms in eight of 256 tokens (CPU, 2 threads).
+# took 35 ms in one chunk against 67-69 ms in eight of 256 tokens (forward and backward, CPU, 2 threads).
 DEFAULT_CHUNK_ELEMENTS = 256 * 151_936
 
 
 def chunk_tokens(chunk_size: int | None, vocabulary: int) -> int:
     """Tokens per chunk: `chunk_size`, or as many as fit ``DEFAULT_CHUNK_ELEMENTS`` logits of `vocabulary`."""
     return chunk_size or max(1, DEFAULT_CHUNK_ELEMENTS // vocabulary)
+
+
 FULL_VOCABULARY_DIVERGENCES = ("generalized_jsd", "reverse_kl", "forward_kl")
 TOPK_DIVERGENCES = ("topk_reverse_kl", "topk_generalized_jsd")
 DIVERGENCES = FULL_VOCABULARY_DIVERGENCES + TOPK_DIVERGENCES + ("sampled_reverse_kl",)
@@ -127,7 +129,7 @@ def _gathered_logits_RK(hidden_RH: torch.Tensor, lm_head_VH: torch.Tensor, ids_R
     """The logits of K tokens per row, ``hidden_R . lm_head[ids_RK]``, from K gathered ``lm_head`` rows per token, or
     where K is at least an eighth of the vocabulary from the row's full logits (one matmul beats gathering a fifth of
     ``lm_head`` per token: R 256 x K 128, H 64 to 1024, CPU: 0.3 to 3.4 ms against 1.2 to 101 ms at V 640; gathering
-    wins from V/K ~ 20 at small H, ~ 100 at H 1024, and at Qwen's V/K ~ 1187 by far)."""
+    won from V/K 20 at H 64 and 128, between V/K 80 and 320 at H 1024, and wins at Qwen's V/K of about 1187)."""
     dtype = _math_dtype(lm_head_VH)
     if 8 * ids_RK.shape[-1] >= lm_head_VH.shape[0]:
         return _logits_CV(hidden_RH, lm_head_VH).gather(-1, ids_RK)
