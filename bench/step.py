@@ -19,7 +19,7 @@ token count; `--natural-length` lets the random tiny models stop when they sampl
 
 Usage (from the repository root, project installed, `trl` for Part B):
 
-    python bench/step.py              # both parts, 2 warm-up + 10 timed steps per case (about 3 min on 2 idle cores)
+    python bench/step.py              # both parts, 2 warm-up + 10 timed steps per case (Part B: 2 processes each)
     python bench/step.py --quick      # 1 warm-up + 2 timed steps, smoke run
     python bench/step.py --parts A    # Part A only; --parts B for the TRL comparison only
 

@@ -4,7 +4,6 @@ processor (or tokenizer) through the Auto classes, for hub ids, local folders an
 from __future__ import annotations
 
 import json
-
 import os
 import socket
 import warnings
